@@ -1,0 +1,1 @@
+"""Tenants and identity: organizations, users, memberships, API keys, signing keys, tokens, policies."""

@@ -1,0 +1,48 @@
+"""Who is calling, for which organization, with which scopes. Built once per request, passed explicitly."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass, field
+
+
+class PrincipalKind(enum.StrEnum):
+    ANONYMOUS = "anonymous"
+    USER = "user"
+    API_KEY = "api_key"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    kind: PrincipalKind
+    user_id: uuid.UUID | None = None
+    api_key_id: uuid.UUID | None = None
+    organization_id: uuid.UUID | None = None
+    # API keys carry scopes that narrow what their roles allow; None means "not narrowed" (user tokens).
+    scopes: frozenset[str] | None = None
+    request_id: str | None = None
+    client_address: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.kind in (PrincipalKind.USER, PrincipalKind.API_KEY, PrincipalKind.SYSTEM)
+
+    @property
+    def subject(self) -> str:
+        """The Casbin subject string: `user:<id>` or `apikey:<id>`."""
+        if self.kind is PrincipalKind.USER:
+            return f"user:{self.user_id}"
+        if self.kind is PrincipalKind.API_KEY:
+            return f"apikey:{self.api_key_id}"
+        return self.kind.value
+
+    @classmethod
+    def anonymous(cls, *, request_id: str | None = None, client_address: str | None = None) -> Principal:
+        return cls(PrincipalKind.ANONYMOUS, request_id=request_id, client_address=client_address)
+
+    @classmethod
+    def system(cls, *, organization_id: uuid.UUID | None = None) -> Principal:
+        return cls(PrincipalKind.SYSTEM, organization_id=organization_id)

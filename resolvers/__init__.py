@@ -1,0 +1,1 @@
+"""Root resolvers, dataloaders, permission classes and the request context: GraphQL in, domain calls out."""

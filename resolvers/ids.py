@@ -1,0 +1,30 @@
+"""Opaque Relay global IDs: base64url of `TypeName:uuid`."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+
+
+def to_global_id(type_name: str, id_: uuid.UUID) -> str:
+    return base64.urlsafe_b64encode(f"{type_name}:{id_}".encode()).decode().rstrip("=")
+
+
+def from_global_id(global_id: str) -> tuple[str, uuid.UUID] | None:
+    """(type name, uuid), or None when the string is not one of our IDs."""
+    if len(global_id) > 200:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(global_id + "=" * (-len(global_id) % 4)).decode()
+        type_name, _, value = raw.partition(":")
+        return (type_name, uuid.UUID(value)) if type_name else None
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+
+
+def expect_global_id(global_id: str, *type_names: str) -> uuid.UUID | None:
+    decoded = from_global_id(global_id)
+    if decoded is None or decoded[0] not in type_names:
+        return None
+    return decoded[1]

@@ -1,0 +1,82 @@
+"""Per-request dataloaders, `<Model>By<Key>Loader`-style, every one of them tenant-scoped by the principal."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.dataloader import DataLoader
+
+from domain.auth import repository
+from domain.auth.models import (
+    ApiKey,
+    Invitation,
+    Membership,
+    Organization,
+    PolicyRule,
+    PolicyVersion,
+    Role,
+    User,
+)
+from domain.principal import Principal
+
+M = TypeVar("M", Organization, User, Membership, ApiKey, Invitation, Role, PolicyVersion)
+
+
+def _by_id(session: AsyncSession, scoped: Select[tuple[M]], model: type[M]) -> DataLoader[uuid.UUID, M | None]:
+    async def load(keys: Sequence[uuid.UUID]) -> list[M | None]:
+        rows = (await session.execute(scoped.where(model.id.in_(keys)))).scalars().all()
+        found = {row.id: row for row in rows}
+        return [found.get(k) for k in keys]
+
+    return DataLoader(load_fn=load)
+
+
+class Loaders:
+    def __init__(self, session: AsyncSession, principal: Principal) -> None:
+        self.session = session
+        self.principal = principal
+        self.organization_by_id = _by_id(session, repository.organizations_visible_to(principal), Organization)
+        self.user_by_id = _by_id(session, repository.users_visible_to(principal), User)
+        self.membership_by_id = _by_id(session, repository.memberships_in_scope(principal), Membership)
+        self.api_key_by_id = _by_id(session, repository.tenant_scoped(ApiKey, principal), ApiKey)
+        self.invitation_by_id = _by_id(session, repository.tenant_scoped(Invitation, principal), Invitation)
+        self.role_by_id = _by_id(session, _roles_visible_to(principal), Role)
+        self.policy_version_by_id = _by_id(
+            session, repository.tenant_scoped(PolicyVersion, principal), PolicyVersion
+        )
+        self.roles_by_subject: DataLoader[tuple[uuid.UUID, str], list[str]] = DataLoader(load_fn=self._roles_by_subject)
+        self.permissions_by_role: DataLoader[tuple[uuid.UUID, str], list[str]] = DataLoader(
+            load_fn=self._permissions_by_role
+        )
+
+    async def _roles_by_subject(self, keys: Sequence[tuple[uuid.UUID, str]]) -> list[list[str]]:
+        rules = await self._rules([k[0] for k in keys], "g")
+        found: dict[tuple[uuid.UUID, str], list[str]] = defaultdict(list)
+        for rule in rules:
+            found[(rule.organization_id, rule.v0)].append(rule.v1.removeprefix("role:"))
+        return [sorted(found.get(k, [])) for k in keys]
+
+    async def _permissions_by_role(self, keys: Sequence[tuple[uuid.UUID, str]]) -> list[list[str]]:
+        rules = await self._rules([k[0] for k in keys], "p")
+        found: dict[tuple[uuid.UUID, str], list[str]] = defaultdict(list)
+        for rule in rules:
+            found[(rule.organization_id, rule.v0.removeprefix("role:"))].append(f"{rule.v2}:{rule.v3}")
+        return [sorted(found.get(k, [])) for k in keys]
+
+    async def _rules(self, organization_ids: list[uuid.UUID], ptype: str) -> Sequence[PolicyRule]:
+        stmt: Select[Any] = select(PolicyRule).where(
+            PolicyRule.organization_id.in_(set(organization_ids)), PolicyRule.ptype == ptype
+        )
+        return (await self.session.execute(stmt)).scalars().all()
+
+
+def _roles_visible_to(principal: Principal) -> Select[tuple[Role]]:
+    # Roles of any organization the caller belongs to (a user may look at each of its organizations).
+    return select(Role).where(
+        Role.organization_id.in_(repository.organizations_visible_to(principal).with_only_columns(Organization.id))
+    )

@@ -1,0 +1,69 @@
+"""The one GraphQL schema of ATOM Cloud: an Apollo Federation v2 subgraph built from per-area types."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from schema.auth import AuthMutation, AuthQuery
+from schema.extensions import DocumentLimits, ErrorShaping, Limits, Metrics, UnitOfWork
+from schema.node import NodeQuery
+
+log = logging.getLogger("atom.graphql")
+
+Query = merge_types("Query", (NodeQuery, AuthQuery))
+Mutation = merge_types("Mutation", (AuthMutation,))
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaOptions:
+    max_depth: int = 12
+    max_aliases: int = 30
+    max_directives: int = 50
+    max_tokens: int = 4000
+    introspection: bool = True
+    field_suggestions: bool = True
+    batching_max_operations: int = 0
+    parser_cache_size: int = 1000
+    validation_cache_size: int = 1000
+
+
+class AtomSchema(strawberry.federation.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        # Unexpected errors are logged (with the request id) by ErrorShaping; expected ones are not noise.
+        for error in errors:
+            log.debug("graphql error: %s", error.message)
+
+
+def build_schema(options: SchemaOptions | None = None) -> AtomSchema:
+    options = options or SchemaOptions()
+    extensions: list[Any] = [
+        Metrics(),
+        ErrorShaping(suggestions=options.field_suggestions),
+        UnitOfWork(),
+        MaxTokensLimiter(max_token_count=options.max_tokens),
+        ParserCache(maxsize=options.parser_cache_size),
+        ValidationCache(maxsize=options.validation_cache_size),
+        DocumentLimits(Limits(options.max_depth, options.max_aliases, options.max_directives)),
+    ]
+    if not options.introspection:
+        extensions.append(DisableIntrospection())
+    config = StrawberryConfig(
+        disable_field_suggestions=not options.field_suggestions,
+        batching_config={"max_operations": options.batching_max_operations}
+        if options.batching_max_operations > 0
+        else None,
+    )
+    return AtomSchema(query=Query, mutation=Mutation, extensions=extensions, config=config)
+
+
+def export_sdl() -> str:
+    return build_schema().as_str() + "\n"

@@ -1,0 +1,84 @@
+"""The FastAPI application: wires settings, database, key ring, schema and routes together."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from domain.auth.keys import KeyRing
+from domain.auth.policies import PolicyEngine
+from domain.auth.tokens import TokenService, TokenSettings
+from domain.db import make_engine, make_sessionmaker, unit_of_work
+from resolvers.context import Runtime
+from schema import SchemaOptions, build_schema
+from server.graphql import HTTPGraphQLError, graphql_router, http_error_handler
+from server.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from server.routes import router as routes
+from server.settings import Settings
+
+STATIC = Path(__file__).parent / "static"
+
+
+def schema_options(settings: Settings) -> SchemaOptions:
+    return SchemaOptions(
+        max_depth=settings.max_depth,
+        max_aliases=settings.max_aliases,
+        max_directives=settings.max_directives,
+        max_tokens=settings.max_tokens,
+        introspection=settings.introspection_enabled,
+        field_suggestions=settings.field_suggestions_enabled,
+        batching_max_operations=settings.batching_max_operations,
+        parser_cache_size=settings.parser_cache_size,
+        validation_cache_size=settings.validation_cache_size,
+    )
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    keyring = KeyRing(settings.master, token_lifetime=settings.access_token_ttl)
+    tokens = TokenService(
+        keyring,
+        TokenSettings(
+            issuer=settings.issuer,
+            audience=settings.audience,
+            access_token_ttl=settings.access_token_ttl,
+            refresh_token_ttl=settings.refresh_token_ttl,
+        ),
+    )
+    return Runtime(tokens=tokens, policy_engine=PolicyEngine(), max_page_size=settings.max_page_size)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    settings.ensure_home()
+    engine = make_engine(settings.database_url)
+    sessionmaker = make_sessionmaker(engine)
+    runtime = build_runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with unit_of_work(sessionmaker) as session:
+            await runtime.tokens.keyring.ensure_active(session)
+        yield
+        await engine.dispose()
+
+    app = FastAPI(
+        title="ATOM Cloud",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None if settings.production else "/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = sessionmaker
+    app.state.runtime = runtime
+    app.add_exception_handler(HTTPGraphQLError, http_error_handler)
+    app.include_router(routes)
+    app.include_router(graphql_router(build_schema(schema_options(settings)), graphiql=settings.graphiql_enabled))
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    return app

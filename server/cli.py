@@ -1,0 +1,168 @@
+"""`atom`: serve, migrate, seed, export the schema, rotate keys."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import click
+
+from server.settings import Settings, get_settings
+
+SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema" / "schema.graphql"
+
+
+@click.group()
+def main() -> None:
+    """ATOM Cloud control plane."""
+
+
+@main.command()
+def migrate() -> None:
+    """Apply the database migrations (Alembic) up to head."""
+    from server.migrate import upgrade
+
+    settings = get_settings()
+    settings.ensure_home()
+    upgrade(settings.database_url)
+    click.echo("migrations at head")
+
+
+async def _seed(settings: Settings, *, only_if_empty: bool) -> None:
+    from domain import demo
+    from domain.auth.policies import PolicyEngine
+    from domain.db import make_engine, make_sessionmaker, unit_of_work
+    from server.app import build_runtime
+
+    engine = make_engine(settings.database_url)
+    try:
+        async with unit_of_work(make_sessionmaker(engine)) as session:
+            if only_if_empty and not await demo.is_empty(session):
+                return
+            await build_runtime(settings).tokens.keyring.ensure_active(session)
+            credentials = await demo.seed_demo(session, PolicyEngine())
+    finally:
+        await engine.dispose()
+    if credentials is None:
+        click.echo(f"demo organization '{demo.DEMO_ORG_SLUG}' exists already")
+        return
+    click.echo("")
+    click.echo(f"Demo data created in organization '{credentials.organization_slug}'.")
+    click.echo(f"  Log in as any of these users with password: {credentials.password}")
+    for email, role in credentials.users:
+        click.echo(f"    {email:24} ({role})")
+    click.echo(f"  Demo API key (shown once): {credentials.api_key}")
+    click.echo(
+        '  Try: mutation { logIn(input: {email: "owner@acme.test", password: "'
+        + credentials.password
+        + '"}) { session { accessToken } } }'
+    )
+    click.echo("")
+
+
+@main.command()
+@click.option("--demo", is_flag=True, required=True, help="Create the demo organization, users and API key.")
+def seed(demo: bool) -> None:
+    """Create demo data."""
+    settings = get_settings()
+    settings.ensure_home()
+    from server.migrate import upgrade
+
+    upgrade(settings.database_url)
+    asyncio.run(_seed(settings, only_if_empty=False))
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to bind (default 127.0.0.1, ATOM_HOST).")
+@click.option("--port", default=None, type=int, help="Port (default 8000, ATOM_PORT).")
+def serve(host: str | None, port: int | None) -> None:
+    """Apply migrations, seed demo data on the first start of an empty embedded database, and serve."""
+    import uvicorn
+
+    from server.app import create_app
+    from server.logs import configure_logging
+    from server.migrate import upgrade
+
+    overrides: dict[str, object] = {}
+    if host:
+        overrides["host"] = host
+    if port:
+        overrides["port"] = port
+    settings = get_settings(**overrides)
+    settings.ensure_home()
+    configure_logging(settings.log_level)
+    upgrade(settings.database_url)
+    if settings.seed_demo_on_first_start and settings.database_url.startswith("sqlite") and not settings.production:
+        asyncio.run(_seed(settings, only_if_empty=True))
+    click.echo(f"ATOM Cloud on {settings.public_url}/graphql")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+
+
+@main.group()
+def schema() -> None:
+    """The exported GraphQL contract."""
+
+
+@schema.command("export")
+@click.option("--check", is_flag=True, help="Fail if schema/schema.graphql differs from the code.")
+@click.option("--output", type=click.Path(path_type=Path), default=SCHEMA_FILE)
+def schema_export(check: bool, output: Path) -> None:
+    """Write the SDL to schema/schema.graphql."""
+    from schema import export_sdl
+
+    sdl = export_sdl()
+    if check:
+        if not output.exists() or output.read_text() != sdl:
+            click.echo(f"{output} is out of date: run `atom schema export`", err=True)
+            sys.exit(1)
+        click.echo(f"{output} is current")
+        return
+    output.write_text(sdl)
+    click.echo(f"wrote {output}")
+
+
+@main.group()
+def keys() -> None:
+    """JWT signing keys (P-8)."""
+
+
+async def _keys(rotate: bool) -> None:
+    from domain.db import make_engine, make_sessionmaker, unit_of_work
+    from server.app import build_runtime
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    keyring = build_runtime(settings).tokens.keyring
+    try:
+        async with unit_of_work(make_sessionmaker(engine)) as session:
+            if rotate:
+                new_key, retired = await keyring.rotate(session)
+                click.echo(f"new signing key {new_key.kid}")
+                for key in retired:
+                    click.echo(f"retired {key.kid}")
+            else:
+                await keyring.retire_expired(session)
+            from domain.auth.repository import signing_keys_unretired
+
+            for key in await signing_keys_unretired(session):
+                state = "signing" if key.superseded_at is None else f"verifying (superseded {key.superseded_at:%Y-%m-%d %H:%M})"
+                click.echo(f"{key.kid}  {key.algorithm}  created {key.created_at:%Y-%m-%d %H:%M}  {state}")
+    finally:
+        await engine.dispose()
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Add a new signing key; older keys verify until their tokens expire, then retire."""
+    asyncio.run(_keys(rotate=True))
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """List the signing keys in the JWKS (retiring those past their overlap)."""
+    asyncio.run(_keys(rotate=False))
+
+
+if __name__ == "__main__":
+    main()

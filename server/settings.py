@@ -1,0 +1,114 @@
+"""Settings, read once from `ATOM_*` environment variables. The embedded default needs none of them."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.auth.secrets import MasterKey
+
+DEFAULT_HOME = Path(".atom")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ATOM_", extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    home: Path = DEFAULT_HOME
+    database_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = ""
+
+    # Tokens
+    issuer: str = ""
+    audience: str = "atom-cloud"
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+    master_key: SecretStr | None = None
+
+    # GraphQL surface. None means "the profile decides" (on in development, off in production).
+    graphiql: bool | None = None
+    introspection: bool | None = None
+    field_suggestions: bool | None = None
+    max_depth: int = 12
+    max_aliases: int = 30
+    max_directives: int = 50
+    max_tokens: int = 4000
+    max_body_bytes: int = 1_000_000
+    max_page_size: int = 100
+    batching_max_operations: int = 0  # 0: batched requests are refused
+    parser_cache_size: int = 1000
+    validation_cache_size: int = 1000
+
+    log_level: str = "INFO"
+    seed_demo_on_first_start: bool = True
+
+    @model_validator(mode="after")
+    def _defaults(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{self.home / 'atom.db'}"
+        if not self.public_url:
+            self.public_url = f"http://{'localhost' if self.host in ('127.0.0.1', '0.0.0.0') else self.host}:{self.port}"  # noqa: S104
+        if not self.issuer:
+            self.issuer = self.public_url
+        if self.production and self.master_key is None:
+            raise ValueError("ATOM_MASTER_KEY is required in production")
+        return self
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    def _profile(self, value: bool | None) -> bool:
+        return (not self.production) if value is None else value
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self._profile(self.graphiql)
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return self._profile(self.introspection)
+
+    @property
+    def field_suggestions_enabled(self) -> bool:
+        return self._profile(self.field_suggestions)
+
+    @property
+    def access_token_ttl(self) -> timedelta:
+        return timedelta(minutes=self.access_token_minutes)
+
+    @property
+    def refresh_token_ttl(self) -> timedelta:
+        return timedelta(days=self.refresh_token_days)
+
+    @cached_property
+    def master(self) -> MasterKey:
+        """The master key: from ATOM_MASTER_KEY, or generated once into `<home>/master.key`."""
+        if self.master_key is not None:
+            return MasterKey.from_b64(self.master_key.get_secret_value())
+        path = self.home / "master.key"
+        if not path.exists():
+            self.home.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(MasterKey.generate_b64())
+        return MasterKey.from_b64(path.read_text().strip())
+
+    def ensure_home(self) -> None:
+        if self.database_url.startswith("sqlite"):
+            self.home.mkdir(parents=True, exist_ok=True)
+
+
+def get_settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+__all__ = ["Field", "Settings", "get_settings"]
