@@ -45,17 +45,19 @@ class AtomSchema(strawberry.federation.Schema):
 
 def build_schema(options: SchemaOptions | None = None) -> AtomSchema:
     options = options or SchemaOptions()
+    limits = Limits(options.max_depth, options.max_aliases, options.max_directives)
+    # Factories, so each request gets fresh extension instances.
     extensions: list[Any] = [
-        Metrics(),
-        ErrorShaping(suggestions=options.field_suggestions),
-        UnitOfWork(),
-        MaxTokensLimiter(max_token_count=options.max_tokens),
-        ParserCache(maxsize=options.parser_cache_size),
-        ValidationCache(maxsize=options.validation_cache_size),
-        DocumentLimits(Limits(options.max_depth, options.max_aliases, options.max_directives)),
+        Metrics,
+        lambda: ErrorShaping(suggestions=options.field_suggestions),
+        UnitOfWork,
+        lambda: MaxTokensLimiter(max_token_count=options.max_tokens),
+        lambda: ParserCache(maxsize=options.parser_cache_size),
+        lambda: ValidationCache(maxsize=options.validation_cache_size),
+        lambda: DocumentLimits(limits),
     ]
     if not options.introspection:
-        extensions.append(DisableIntrospection())
+        extensions.append(DisableIntrospection)
     config = StrawberryConfig(
         disable_field_suggestions=not options.field_suggestions,
         batching_config={"max_operations": options.batching_max_operations}
