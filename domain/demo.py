@@ -42,12 +42,16 @@ async def seed_demo(session: AsyncSession, engine: PolicyEngine) -> DemoCredenti
         return None
     users = []
     for email, name, _role in DEMO_USERS:
-        user = User(email=email, display_name=name, password_hash=hash_password(DEMO_PASSWORD), created_at=clock.now())
+        user = User(
+            email=email, display_name=name, password_hash=hash_password(DEMO_PASSWORD), created_at=clock.now()
+        )
         session.add(user)
         users.append(user)
     await session.flush()
     owner = users[0]
-    org = await service.create_organization_for(session, owner=owner, name="Acme Workflows", slug=DEMO_ORG_SLUG)
+    org = await service.create_organization_for(
+        session, owner=owner, name="Acme Workflows", slug=DEMO_ORG_SLUG
+    )
     rules: list[policies.Rule] = []
     for user, (_email, _name, role) in zip(users[1:], DEMO_USERS[1:], strict=True):
         session.add(Membership(organization_id=org.id, user_id=user.id, created_at=clock.now()))

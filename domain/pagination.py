@@ -27,7 +27,9 @@ class PageRequest:
 
     def checked(self, max_page_size: int) -> PageRequest:
         if self.first is not None and self.last is not None:
-            raise InvalidInput("Pass either `first` or `last`, not both.", code="INVALID_PAGINATION", field="first")
+            raise InvalidInput(
+                "Pass either `first` or `last`, not both.", code="INVALID_PAGINATION", field="first"
+            )
         for name in ("first", "last"):
             value = getattr(self, name)
             if value is not None and value < 0:
@@ -53,7 +55,7 @@ class Page(Generic[T]):
 
 async def paginate(
     session: AsyncSession,
-    stmt: Select[tuple[T]],
+    stmt: Select[T],
     key: InstrumentedAttribute[Any],
     request: PageRequest,
     *,

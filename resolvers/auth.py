@@ -83,7 +83,9 @@ async def invitations(context: Context, organization_id: uuid.UUID, request: Pag
     return await _paginate(context, stmt, Invitation.id, request)
 
 
-async def policy_versions(context: Context, organization_id: uuid.UUID, request: PageRequest) -> Page[PolicyVersion]:
+async def policy_versions(
+    context: Context, organization_id: uuid.UUID, request: PageRequest
+) -> Page[PolicyVersion]:
     stmt = select(PolicyVersion).where(PolicyVersion.organization_id == organization_id)
     return await _paginate(context, stmt, PolicyVersion.id, request)
 
@@ -97,10 +99,12 @@ async def latest_policy_version(context: Context, organization_id: uuid.UUID) ->
 
 
 async def _paginate(
-    context: Context, stmt: Select[tuple[T]], key: InstrumentedAttribute[Any], request: PageRequest
+    context: Context, stmt: Select[T], key: InstrumentedAttribute[Any], request: PageRequest
 ) -> Page[T]:
     try:
-        return await paginate(context.session, stmt, key, request, max_page_size=context.runtime.max_page_size)
+        return await paginate(
+            context.session, stmt, key, request, max_page_size=context.runtime.max_page_size
+        )
     except DomainError as error:
         raise top_level(error) from error
 
@@ -220,7 +224,9 @@ async def invite_member(context: Context, *, email: str, role: str) -> Outcome[t
 async def accept_invitation(context: Context, *, token: str) -> Outcome[Membership]:
     return await run_mutation(
         context,
-        lambda: service.accept_invitation(context.session, context.principal, authorizer=context.authorizer, token=token),
+        lambda: service.accept_invitation(
+            context.session, context.principal, authorizer=context.authorizer, token=token
+        ),
     )
 
 
@@ -288,7 +294,9 @@ async def create_role(
     )
 
 
-async def set_role_permission(context: Context, *, role: str, permission: str, granted: bool) -> Outcome[Role]:
+async def set_role_permission(
+    context: Context, *, role: str, permission: str, granted: bool
+) -> Outcome[Role]:
     return await run_mutation(
         context,
         lambda: service.set_role_permission(
@@ -302,7 +310,9 @@ async def set_role_permission(context: Context, *, role: str, permission: str, g
     )
 
 
-async def set_role_assignment(context: Context, *, subject_id: str, role: str, assigned: bool) -> Outcome[str]:
+async def set_role_assignment(
+    context: Context, *, subject_id: str, role: str, assigned: bool
+) -> Outcome[str]:
     async def work() -> str:
         return await service.set_role_assignment(
             context.session,

@@ -35,7 +35,9 @@ def top_level(error: DomainError) -> ApiError:
         return unauthenticated(error.message, error.reason)
     if isinstance(error, PermissionDenied):
         return forbidden(error.message)
-    return ApiError(error.message, "BAD_USER_INPUT", reason=error.code, **({"field": error.field} if error.field else {}))
+    return ApiError(
+        error.message, "BAD_USER_INPUT", reason=error.code, **({"field": error.field} if error.field else {})
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,7 +27,7 @@ from domain.principal import Principal
 M = TypeVar("M", Organization, User, Membership, ApiKey, Invitation, Role, PolicyVersion)
 
 
-def _by_id(session: AsyncSession, scoped: Select[tuple[M]], model: type[M]) -> DataLoader[uuid.UUID, M | None]:
+def _by_id(session: AsyncSession, scoped: Select[M], model: type[M]) -> DataLoader[uuid.UUID, M | None]:
     async def load(keys: Sequence[uuid.UUID]) -> list[M | None]:
         rows = (await session.execute(scoped.where(model.id.in_(keys)))).scalars().all()
         found = {row.id: row for row in rows}
@@ -40,7 +40,9 @@ class Loaders:
     def __init__(self, session: AsyncSession, principal: Principal) -> None:
         self.session = session
         self.principal = principal
-        self.organization_by_id = _by_id(session, repository.organizations_visible_to(principal), Organization)
+        self.organization_by_id = _by_id(
+            session, repository.organizations_visible_to(principal), Organization
+        )
         self.user_by_id = _by_id(session, repository.users_visible_to(principal), User)
         self.membership_by_id = _by_id(session, repository.memberships_in_scope(principal), Membership)
         self.api_key_by_id = _by_id(session, repository.tenant_scoped(ApiKey, principal), ApiKey)
@@ -49,7 +51,9 @@ class Loaders:
         self.policy_version_by_id = _by_id(
             session, repository.tenant_scoped(PolicyVersion, principal), PolicyVersion
         )
-        self.roles_by_subject: DataLoader[tuple[uuid.UUID, str], list[str]] = DataLoader(load_fn=self._roles_by_subject)
+        self.roles_by_subject: DataLoader[tuple[uuid.UUID, str], list[str]] = DataLoader(
+            load_fn=self._roles_by_subject
+        )
         self.permissions_by_role: DataLoader[tuple[uuid.UUID, str], list[str]] = DataLoader(
             load_fn=self._permissions_by_role
         )
@@ -69,14 +73,16 @@ class Loaders:
         return [sorted(found.get(k, [])) for k in keys]
 
     async def _rules(self, organization_ids: list[uuid.UUID], ptype: str) -> Sequence[PolicyRule]:
-        stmt: Select[Any] = select(PolicyRule).where(
+        stmt = select(PolicyRule).where(
             PolicyRule.organization_id.in_(set(organization_ids)), PolicyRule.ptype == ptype
         )
         return (await self.session.execute(stmt)).scalars().all()
 
 
-def _roles_visible_to(principal: Principal) -> Select[tuple[Role]]:
+def _roles_visible_to(principal: Principal) -> Select[Role]:
     # Roles of any organization the caller belongs to (a user may look at each of its organizations).
     return select(Role).where(
-        Role.organization_id.in_(repository.organizations_visible_to(principal).with_only_columns(Organization.id))
+        Role.organization_id.in_(
+            repository.organizations_visible_to(principal).with_only_columns(Organization.id)
+        )
     )

@@ -37,7 +37,9 @@ class SchemaOptions:
 
 
 class AtomSchema(strawberry.federation.Schema):
-    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
         # Unexpected errors are logged (with the request id) by ErrorShaping; expected ones are not noise.
         for error in errors:
             log.debug("graphql error: %s", error.message)

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
+from strawberry.extensions.field_extension import FieldExtension
 from strawberry.permission import PermissionExtension
 from strawberry.types import Info
 
@@ -27,7 +28,9 @@ from schema.errors import UserError
 from schema.node import load_node, register_node
 from schema.relay import Connection, Node, connection, page_request
 
-AuthErrorCode = strawberry.enum(DomainAuthErrorCode, name="AuthErrorCode", description="Why an auth mutation failed.")
+AuthErrorCode = strawberry.enum(
+    DomainAuthErrorCode, name="AuthErrorCode", description="Why an auth mutation failed."
+)
 
 PageArgs = dict[str, Any]
 
@@ -62,11 +65,18 @@ class Organization(Node):
 
     @classmethod
     def from_model(cls, m: models.Organization) -> Organization:
-        return cls(id=strawberry.ID(to_global_id("Organization", m.id)), slug=m.slug, name=m.name, created_at=m.created_at, pk=m.id)
+        return cls(
+            id=strawberry.ID(to_global_id("Organization", m.id)),
+            slug=m.slug,
+            name=m.name,
+            created_at=m.created_at,
+            pk=m.id,
+        )
 
     @classmethod
     async def resolve_reference(cls, info: Info[Context, Any], id: strawberry.ID) -> Organization | None:
-        return await load_node(info, str(id), "Organization")  # type: ignore[return-value]
+        node: Organization | None = await load_node(info, str(id), "Organization")
+        return node
 
     @strawberry.field(description="Members of the organization. Needs members:read.")
     async def members(
@@ -156,14 +166,17 @@ class User(Node):
 
     @classmethod
     async def resolve_reference(cls, info: Info[Context, Any], id: strawberry.ID) -> User | None:
-        return await load_node(info, str(id), "User")  # type: ignore[return-value]
+        node: User | None = await load_node(info, str(id), "User")
+        return node
 
     @strawberry.field(description="Visible to the user and to members holding members:read (P-1).")
     async def email(self, info: Info[Context, Any]) -> str | None:
         principal = info.context.principal
         if principal.user_id == self.pk:
             return self.email_value
-        if principal.organization_id is not None and await allowed_in(info, principal.organization_id, "members:read"):
+        if principal.organization_id is not None and await allowed_in(
+            info, principal.organization_id, "members:read"
+        ):
             return self.email_value
         return None
 
@@ -198,7 +211,9 @@ class Membership(Node):
 
     @strawberry.field(description="Names of the roles this member holds in the organization.")
     async def roles(self, info: Info[Context, Any]) -> list[str]:
-        return await info.context.loaders.roles_by_subject.load((self.organization_pk, f"user:{self.user_pk}"))
+        return await info.context.loaders.roles_by_subject.load(
+            (self.organization_pk, f"user:{self.user_pk}")
+        )
 
 
 @strawberry.enum(description="Where an invitation stands.")
@@ -306,7 +321,9 @@ class Permission:
     description: str
 
 
-@strawberry.type(description="One Casbin rule: `p` grants a permission to a role; `g` gives a subject a role.")
+@strawberry.type(
+    description="One Casbin rule: `p` grants a permission to a role; `g` gives a subject a role."
+)
 class PolicyRule:
     ptype: str
     subject: str
@@ -323,7 +340,9 @@ class PolicyRule:
         return cls(ptype=ptype, subject=v0, domain=v1, resource=v2, action=v3, role=None)
 
 
-@strawberry.type(description="The policy set of an organization after one change, identified by its content hash.")
+@strawberry.type(
+    description="The policy set of an organization after one change, identified by its content hash."
+)
 class PolicyVersion(Node):
     id: strawberry.ID
     number: int
@@ -463,7 +482,9 @@ class LogInInput:
 @strawberry.input
 class RefreshTokenInput:
     refresh_token: str
-    organization_slug: str | None = strawberry.field(default=None, description="Switch organization on refresh.")
+    organization_slug: str | None = strawberry.field(
+        default=None, description="Switch organization on refresh."
+    )
 
 
 @strawberry.input
@@ -568,7 +589,9 @@ class CreateOrganizationPayload:
 @strawberry.type
 class InviteMemberPayload:
     invitation: Invitation | None
-    token: str | None = strawberry.field(description="The invitation token, shown once; send it to the invitee.")
+    token: str | None = strawberry.field(
+        description="The invitation token, shown once; send it to the invitee."
+    )
     user_errors: list[AuthError]
 
 
@@ -610,11 +633,11 @@ class RoleAssignmentPayload:
     user_errors: list[AuthError]
 
 
-def _authenticated() -> list[PermissionExtension]:
+def _authenticated() -> list[FieldExtension]:
     return [PermissionExtension(permissions=[IsAuthenticated()])]
 
 
-def _needs(permission: str) -> list[PermissionExtension]:
+def _needs(permission: str) -> list[FieldExtension]:
     return [PermissionExtension(permissions=[IsAuthenticated(), HasPermission(permission)])]
 
 
@@ -643,14 +666,20 @@ class AuthQuery:
     async def authorize(
         self,
         info: Info[Context, Any],
-        subject_id: Annotated[strawberry.ID, strawberry.argument(description="A Membership, User or ApiKey ID.")],
+        subject_id: Annotated[
+            strawberry.ID, strawberry.argument(description="A Membership, User or ApiKey ID.")
+        ],
         resource: str,
         action: str,
     ) -> AuthorizationDecision:
-        decision = await resolve.authorize(info.context, subject_id=str(subject_id), resource=resource, action=action)
+        decision = await resolve.authorize(
+            info.context, subject_id=str(subject_id), resource=resource, action=action
+        )
         return AuthorizationDecision.from_decision(decision)
 
-    @strawberry.field(description="Rules added and removed between two policy versions.", extensions=_needs("roles:read"))
+    @strawberry.field(
+        description="Rules added and removed between two policy versions.", extensions=_needs("roles:read")
+    )
     async def policy_diff(
         self,
         info: Info[Context, Any],
@@ -685,7 +714,10 @@ class AuthMutation:
     @strawberry.mutation(description="Exchange e-mail and password for an access and a refresh token.")
     async def log_in(self, info: Info[Context, Any], input: LogInInput) -> LogInPayload:
         outcome = await resolve.log_in(
-            info.context, email=input.email, password=input.password, organization_slug=input.organization_slug
+            info.context,
+            email=input.email,
+            password=input.password,
+            organization_slug=input.organization_slug,
         )
         return LogInPayload.of(outcome)  # type: ignore[no-any-return]
 
@@ -701,7 +733,9 @@ class AuthMutation:
         outcome = await resolve.log_out(info.context, refresh_token=input.refresh_token)
         return LogOutPayload(ok=bool(outcome.result), user_errors=auth_errors(outcome.user_errors))
 
-    @strawberry.mutation(description="Create an organization; the caller becomes its owner.", extensions=_authenticated())
+    @strawberry.mutation(
+        description="Create an organization; the caller becomes its owner.", extensions=_authenticated()
+    )
     async def create_organization(
         self, info: Info[Context, Any], input: CreateOrganizationInput
     ) -> CreateOrganizationPayload:
@@ -711,7 +745,9 @@ class AuthMutation:
             user_errors=auth_errors(outcome.user_errors),
         )
 
-    @strawberry.mutation(description="Invite someone by e-mail with a role.", extensions=_needs("members:invite"))
+    @strawberry.mutation(
+        description="Invite someone by e-mail with a role.", extensions=_needs("members:invite")
+    )
     async def invite_member(self, info: Info[Context, Any], input: InviteMemberInput) -> InviteMemberPayload:
         outcome = await resolve.invite_member(info.context, email=input.email, role=input.role)
         invitation, token = outcome.result if outcome.result else (None, None)
@@ -721,7 +757,9 @@ class AuthMutation:
             user_errors=auth_errors(outcome.user_errors),
         )
 
-    @strawberry.mutation(description="Join an organization with an invitation token.", extensions=_authenticated())
+    @strawberry.mutation(
+        description="Join an organization with an invitation token.", extensions=_authenticated()
+    )
     async def accept_invitation(
         self, info: Info[Context, Any], input: AcceptInvitationInput
     ) -> AcceptInvitationPayload:
@@ -739,14 +777,18 @@ class AuthMutation:
             user_errors=auth_errors(outcome.user_errors),
         )
 
-    @strawberry.mutation(description="Create an API key; its secret is returned once.", extensions=_needs("api_keys:write"))
+    @strawberry.mutation(
+        description="Create an API key; its secret is returned once.", extensions=_needs("api_keys:write")
+    )
     async def create_api_key(self, info: Info[Context, Any], input: CreateApiKeyInput) -> CreateApiKeyPayload:
         outcome = await resolve.create_api_key(
             info.context, name=input.name, scopes=input.scopes, roles=input.roles, expires_at=input.expires_at
         )
         key, secret = outcome.result if outcome.result else (None, None)
         return CreateApiKeyPayload(
-            api_key=ApiKey.from_model(key) if key else None, secret=secret, user_errors=auth_errors(outcome.user_errors)
+            api_key=ApiKey.from_model(key) if key else None,
+            secret=secret,
+            user_errors=auth_errors(outcome.user_errors),
         )
 
     @strawberry.mutation(description="Revoke an API key at once.", extensions=_needs("api_keys:write"))
@@ -771,7 +813,9 @@ class AuthMutation:
         )
         return _role_payload(outcome)
 
-    @strawberry.mutation(description="Revoke a permission from a custom role.", extensions=_needs("roles:write"))
+    @strawberry.mutation(
+        description="Revoke a permission from a custom role.", extensions=_needs("roles:write")
+    )
     async def revoke_permission(self, info: Info[Context, Any], input: RolePermissionInput) -> RolePayload:
         outcome = await resolve.set_role_permission(
             info.context, role=input.role, permission=input.permission, granted=False
@@ -779,28 +823,41 @@ class AuthMutation:
         return _role_payload(outcome)
 
     @strawberry.mutation(description="Give a member or API key a role.", extensions=_needs("roles:write"))
-    async def assign_role(self, info: Info[Context, Any], input: RoleAssignmentInput) -> RoleAssignmentPayload:
+    async def assign_role(
+        self, info: Info[Context, Any], input: RoleAssignmentInput
+    ) -> RoleAssignmentPayload:
         return await _assignment(info, input, assigned=True)
 
-    @strawberry.mutation(description="Take a role from a member or API key.", extensions=_needs("roles:write"))
-    async def unassign_role(self, info: Info[Context, Any], input: RoleAssignmentInput) -> RoleAssignmentPayload:
+    @strawberry.mutation(
+        description="Take a role from a member or API key.", extensions=_needs("roles:write")
+    )
+    async def unassign_role(
+        self, info: Info[Context, Any], input: RoleAssignmentInput
+    ) -> RoleAssignmentPayload:
         return await _assignment(info, input, assigned=False)
 
 
 def _role_payload(outcome: Outcome[models.Role]) -> RolePayload:
     return RolePayload(
-        role=Role.from_model(outcome.result) if outcome.result else None, user_errors=auth_errors(outcome.user_errors)
+        role=Role.from_model(outcome.result) if outcome.result else None,
+        user_errors=auth_errors(outcome.user_errors),
     )
 
 
-async def _assignment(info: Info[Context, Any], input: RoleAssignmentInput, *, assigned: bool) -> RoleAssignmentPayload:
+async def _assignment(
+    info: Info[Context, Any], input: RoleAssignmentInput, *, assigned: bool
+) -> RoleAssignmentPayload:
     outcome = await resolve.set_role_assignment(
         info.context, subject_id=str(input.subject_id), role=input.role, assigned=assigned
     )
     roles = None
     if outcome.result is not None and info.context.principal.organization_id is not None:
         info.context.loaders.roles_by_subject.clear_all()
-        roles = await info.context.loaders.roles_by_subject.load((info.context.principal.organization_id, outcome.result))
+        roles = await info.context.loaders.roles_by_subject.load(
+            (info.context.principal.organization_id, outcome.result)
+        )
     return RoleAssignmentPayload(
-        subject_id=input.subject_id if outcome.result else None, roles=roles, user_errors=auth_errors(outcome.user_errors)
+        subject_id=input.subject_id if outcome.result else None,
+        roles=roles,
+        user_errors=auth_errors(outcome.user_errors),
     )

@@ -11,7 +11,6 @@ import re
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from graphql import (
     DirectiveNode,
@@ -94,10 +93,18 @@ class _Analyzer:
                 directives = inner.directives + _directives(selection)
             elif isinstance(selection, InlineFragmentNode):
                 inner = self.selection_set(selection.selection_set)
-                depth, aliases, directives = inner.depth, inner.aliases, inner.directives + _directives(selection)
+                depth, aliases, directives = (
+                    inner.depth,
+                    inner.aliases,
+                    inner.directives + _directives(selection),
+                )
             elif isinstance(selection, FragmentSpreadNode):
                 inner = self.fragment(selection.name.value)
-                depth, aliases, directives = inner.depth, inner.aliases, inner.directives + _directives(selection)
+                depth, aliases, directives = (
+                    inner.depth,
+                    inner.aliases,
+                    inner.directives + _directives(selection),
+                )
             else:  # pragma: no cover - the AST has no other selection kinds
                 continue
             total.depth = max(total.depth, depth)
@@ -111,7 +118,9 @@ def limits_rule(limits: Limits) -> type[ValidationRule]:
         def __init__(self, context: ValidationContext) -> None:
             super().__init__(context)
             document = context.document
-            fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+            fragments = {
+                d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+            }
             analyzer = _Analyzer(fragments)
             aliases = directives = 0
             for definition in document.definitions:
@@ -122,7 +131,7 @@ def limits_rule(limits: Limits) -> type[ValidationRule]:
                 if cost.depth > limits.max_depth:
                     context.report_error(
                         GraphQLError(
-                            f"Operation '{name}' is {cost.depth} levels deep; the limit is {limits.max_depth}.",
+                            f"Operation '{name}' is {cost.depth} levels deep; limit {limits.max_depth}.",
                             definition,
                             extensions={"code": "DEPTH_LIMIT_EXCEEDED"},
                         )
@@ -171,7 +180,9 @@ class UnitOfWork(SchemaExtension):
             await session.rollback()
             result = self.execution_context.result
             errors = list(result.errors or []) if result is not None else []
-            errors.append(GraphQLError("The change could not be saved.", extensions={"code": "COMMIT_FAILED"}))
+            errors.append(
+                GraphQLError("The change could not be saved.", extensions={"code": "COMMIT_FAILED"})
+            )
             self.execution_context.result = ExecutionResult(data=None, errors=errors)
 
 
@@ -190,10 +201,11 @@ class ErrorShaping(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
-        if result is None or not getattr(result, "errors", None):
+        errors = getattr(result, "errors", None)
+        if result is None or not errors:
             return
         request_id = getattr(self.execution_context.context, "request_id", None)
-        result.errors = [self._shape(error, request_id) for error in result.errors]
+        result.errors = [self._shape(error, request_id) for error in errors]
 
     def _shape(self, error: GraphQLError, request_id: str | None) -> GraphQLError:
         original = error.original_error

@@ -32,7 +32,9 @@ class NodeKind:
 NODE_KINDS: dict[str, NodeKind] = {}
 
 
-def register_node(type_name: str, loader: str, graphql_type: type[_FromModel], permission: str | None = None) -> None:
+def register_node(
+    type_name: str, loader: str, graphql_type: type[_FromModel], permission: str | None = None
+) -> None:
     NODE_KINDS[type_name] = NodeKind(loader, graphql_type, permission)
 
 
@@ -58,7 +60,9 @@ class NodeQuery:
         node: Node | None = await load_node(info, str(id))
         return node
 
-    @strawberry.field(description=f"Fetch up to {MAX_NODES} objects by global ID, in order; nulls where not found.")
+    @strawberry.field(
+        description=f"Fetch up to {MAX_NODES} objects by global ID, in order; nulls where not found."
+    )
     async def nodes(self, info: Info[Context, Any], ids: list[strawberry.ID]) -> list[Node | None]:
         if len(ids) > MAX_NODES:
             raise bad_user_input(f"At most {MAX_NODES} IDs per call.", "ids")

@@ -68,7 +68,9 @@ def decode_cursor(cursor: str | None, *, field: str) -> uuid.UUID | None:
 
 
 def page_request(first: int | None, after: str | None, last: int | None, before: str | None) -> PageRequest:
-    return PageRequest(first, decode_cursor(after, field="after"), last, decode_cursor(before, field="before"))
+    return PageRequest(
+        first, decode_cursor(after, field="after"), last, decode_cursor(before, field="before")
+    )
 
 
 def connection(

@@ -77,7 +77,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.runtime = runtime
     app.add_exception_handler(HTTPGraphQLError, http_error_handler)
     app.include_router(routes)
-    app.include_router(graphql_router(build_schema(schema_options(settings)), graphiql=settings.graphiql_enabled))
+    app.include_router(
+        graphql_router(build_schema(schema_options(settings)), graphiql=settings.graphiql_enabled)
+    )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)

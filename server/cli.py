@@ -93,7 +93,11 @@ def serve(host: str | None, port: int | None) -> None:
     settings.ensure_home()
     configure_logging(settings.log_level)
     upgrade(settings.database_url)
-    if settings.seed_demo_on_first_start and settings.database_url.startswith("sqlite") and not settings.production:
+    if (
+        settings.seed_demo_on_first_start
+        and settings.database_url.startswith("sqlite")
+        and not settings.production
+    ):
         asyncio.run(_seed(settings, only_if_empty=True))
     click.echo(f"ATOM Cloud on {settings.public_url}/graphql")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
@@ -146,7 +150,11 @@ async def _keys(rotate: bool) -> None:
             from domain.auth.repository import signing_keys_unretired
 
             for key in await signing_keys_unretired(session):
-                state = "signing" if key.superseded_at is None else f"verifying (superseded {key.superseded_at:%Y-%m-%d %H:%M})"
+                state = (
+                    "signing"
+                    if key.superseded_at is None
+                    else f"verifying (superseded {key.superseded_at:%Y-%m-%d %H:%M})"
+                )
                 click.echo(f"{key.kid}  {key.algorithm}  created {key.created_at:%Y-%m-%d %H:%M}  {state}")
     finally:
         await engine.dispose()

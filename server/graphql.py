@@ -25,7 +25,9 @@ GRAPHIQL_HTML = (Path(__file__).parent / "static" / "graphiql" / "index.html").r
 class HTTPGraphQLError(Exception):
     """An HTTP-level refusal (before GraphQL runs), answered as JSON `errors` with a code."""
 
-    def __init__(self, status: int, message: str, code: str, headers: dict[str, str] | None = None, **extra: Any):
+    def __init__(
+        self, status: int, message: str, code: str, headers: dict[str, str] | None = None, **extra: Any
+    ):
         super().__init__(message)
         self.status = status
         self.message = message
@@ -70,15 +72,18 @@ async def _session(request: Request = None, websocket: WebSocket = None) -> Asyn
 
 
 def _credentials(headers: Any) -> str | None:
-    authorization = headers.get("authorization")
+    authorization: str | None = headers.get("authorization")
     if authorization:
         scheme, _, value = authorization.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
             raise HTTPGraphQLError(
-                401, "Use `Authorization: Bearer <token or API key>`.", "UNAUTHENTICATED", reason="INVALID_TOKEN"
+                401,
+                "Use `Authorization: Bearer <token or API key>`.",
+                "UNAUTHENTICATED",
+                reason="INVALID_TOKEN",
             )
         return value.strip()
-    api_key = headers.get("x-api-key")
+    api_key: str | None = headers.get("x-api-key")
     return api_key.strip() if api_key else None
 
 
@@ -94,7 +99,11 @@ async def authenticate(
                 session, presented=credential, request_id=request_id, client_address=client_address
             )
         return await auth_service.principal_for_access_token(
-            session, tokens=runtime.tokens, token=credential, request_id=request_id, client_address=client_address
+            session,
+            tokens=runtime.tokens,
+            token=credential,
+            request_id=request_id,
+            client_address=client_address,
         )
     except AuthenticationFailed as exc:
         raise HTTPGraphQLError(
@@ -115,7 +124,9 @@ async def get_context(
     runtime: Runtime = connection.app.state.runtime
     request_id = connection.scope.get("state", {}).get("request_id") or "-"
     client = connection.client.host if connection.client else None
-    principal = await authenticate(session, runtime, connection.headers, request_id=request_id, client_address=client)
+    principal = await authenticate(
+        session, runtime, connection.headers, request_id=request_id, client_address=client
+    )
     return Context(session=session, principal=principal, runtime=runtime, request_id=request_id)
 
 

@@ -29,7 +29,8 @@ async def ready(request: Request) -> JSONResponse:
     head = head_revision()
     if current != head:
         return JSONResponse(
-            {"status": "migrations pending", "database": "ok", "revision": current, "head": head}, status_code=503
+            {"status": "migrations pending", "database": "ok", "revision": current, "head": head},
+            status_code=503,
         )
     return JSONResponse({"status": "ready", "database": "ok", "revision": current})
 

@@ -55,7 +55,9 @@ class Settings(BaseSettings):
         if not self.database_url:
             self.database_url = f"sqlite+aiosqlite:///{self.home / 'atom.db'}"
         if not self.public_url:
-            self.public_url = f"http://{'localhost' if self.host in ('127.0.0.1', '0.0.0.0') else self.host}:{self.port}"  # noqa: S104
+            self.public_url = (
+                f"http://{'localhost' if self.host in ('127.0.0.1', '0.0.0.0') else self.host}:{self.port}"  # noqa: S104
+            )
         if not self.issuer:
             self.issuer = self.public_url
         if self.production and self.master_key is None:

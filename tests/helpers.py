@@ -20,7 +20,9 @@ class GraphQL:
     ) -> httpx.Response:
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        return await self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+        return await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
 
     async def __call__(
         self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None, **headers: str
@@ -137,9 +139,9 @@ async def log_in(gql: GraphQL, email: str, organization_slug: str | None = None)
 async def member_with_role(gql: GraphQL, owner: Account, role: str, prefix: str | None = None) -> Account:
     """A new user who joined `owner`'s organization with `role`, logged in to act for it."""
     newcomer = await sign_up(gql, with_organization=False, prefix=prefix or role)
-    invite = (await gql(INVITE, {"input": {"email": newcomer.email, "role": role}}, token=owner.access_token))[
-        "inviteMember"
-    ]
+    invite = (
+        await gql(INVITE, {"input": {"email": newcomer.email, "role": role}}, token=owner.access_token)
+    )["inviteMember"]
     assert invite["userErrors"] == [], invite["userErrors"]
     accepted = (await gql(ACCEPT, {"input": {"token": invite["token"]}}, token=newcomer.access_token))[
         "acceptInvitation"

@@ -36,7 +36,9 @@ class ActiveKey:
 
 
 class KeyRing:
-    def __init__(self, master_key: MasterKey, *, token_lifetime: timedelta, cache_seconds: float = 60.0) -> None:
+    def __init__(
+        self, master_key: MasterKey, *, token_lifetime: timedelta, cache_seconds: float = 60.0
+    ) -> None:
         self._master_key = master_key
         self._token_lifetime = token_lifetime
         self._cache_seconds = cache_seconds
@@ -111,7 +113,9 @@ class KeyRing:
         if cached is not None and time.monotonic() - cached[0] < self._cache_seconds:
             return cached[1]
         row = (
-            await session.execute(select(SigningKey).where(SigningKey.kid == kid, SigningKey.retired_at.is_(None)))
+            await session.execute(
+                select(SigningKey).where(SigningKey.kid == kid, SigningKey.retired_at.is_(None))
+            )
         ).scalar_one_or_none()
         public = None
         if row is not None:

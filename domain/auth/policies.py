@@ -172,13 +172,15 @@ async def lock_organization(session: AsyncSession, organization_id: uuid.UUID) -
 
 
 async def add_rules(session: AsyncSession, organization_id: uuid.UUID, rules: Iterable[Rule]) -> None:
-    existing = {tuple([r.ptype, r.v0, r.v1, r.v2, r.v3]) for r in await repository.policy_rules(session, organization_id)}
+    existing = {
+        (r.ptype, r.v0, r.v1, r.v2, r.v3) for r in await repository.policy_rules(session, organization_id)
+    }
     for rule in rules:
-        if tuple(rule) in existing:
+        if rule in existing:
             continue
         ptype, v0, v1, v2, v3 = rule
         session.add(PolicyRule(organization_id=organization_id, ptype=ptype, v0=v0, v1=v1, v2=v2, v3=v3))
-        existing.add(tuple(rule))
+        existing.add(rule)
     await session.flush()
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-
 from typing import TypeVar
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.auth.models import (
@@ -24,21 +23,23 @@ from domain.auth.models import (
 from domain.principal import Principal, PrincipalKind
 
 
-def organizations_visible_to(principal: Principal) -> Select[tuple[Organization]]:
+def organizations_visible_to(principal: Principal) -> Select[Organization]:
     """Organizations the caller belongs to (users: memberships; API keys: their own organization)."""
     stmt = select(Organization)
     if principal.kind is PrincipalKind.USER:
         return stmt.where(
-            Organization.id.in_(select(Membership.organization_id).where(Membership.user_id == principal.user_id))
+            Organization.id.in_(
+                select(Membership.organization_id).where(Membership.user_id == principal.user_id)
+            )
         )
     if principal.kind is PrincipalKind.API_KEY:
         return stmt.where(Organization.id == principal.organization_id)
     if principal.kind is PrincipalKind.SYSTEM:
         return stmt
-    return stmt.where(False)
+    return stmt.where(false())
 
 
-def users_visible_to(principal: Principal) -> Select[tuple[User]]:
+def users_visible_to(principal: Principal) -> Select[User]:
     """Users the caller may see: itself, and members of the organization it is acting for."""
     stmt = select(User)
     if principal.kind is PrincipalKind.SYSTEM:
@@ -53,11 +54,11 @@ def users_visible_to(principal: Principal) -> Select[tuple[User]]:
             )
         )
     if not conditions:
-        return stmt.where(False)
+        return stmt.where(false())
     return stmt.where(or_(*conditions))
 
 
-def memberships_in_scope(principal: Principal) -> Select[tuple[Membership]]:
+def memberships_in_scope(principal: Principal) -> Select[Membership]:
     """Memberships of the organization the caller acts for, plus the caller's own (for `viewer`)."""
     stmt = select(Membership)
     if principal.kind is PrincipalKind.SYSTEM:
@@ -67,19 +68,19 @@ def memberships_in_scope(principal: Principal) -> Select[tuple[Membership]]:
         conditions.append(Membership.organization_id == principal.organization_id)
     if principal.user_id is not None:
         conditions.append(Membership.user_id == principal.user_id)
-    return stmt.where(or_(*conditions)) if conditions else stmt.where(False)
+    return stmt.where(or_(*conditions)) if conditions else stmt.where(false())
 
 
 TenantModel = TypeVar("TenantModel", ApiKey, Invitation, Role, PolicyVersion)
 
 
-def tenant_scoped(model: type[TenantModel], principal: Principal) -> Select[tuple[TenantModel]]:
+def tenant_scoped(model: type[TenantModel], principal: Principal) -> Select[TenantModel]:
     """Rows of a tenant-owned model that belong to the organization the caller acts for."""
     stmt = select(model)
     if principal.kind is PrincipalKind.SYSTEM and principal.organization_id is None:
         return stmt
     if principal.organization_id is None:
-        return stmt.where(False)
+        return stmt.where(false())
     return stmt.where(model.organization_id == principal.organization_id)
 
 
@@ -129,7 +130,9 @@ async def latest_policy_version(session: AsyncSession, organization_id: uuid.UUI
 
 
 async def roles_of_organization(session: AsyncSession, organization_id: uuid.UUID) -> Sequence[Role]:
-    stmt = select(Role).where(Role.organization_id == organization_id).order_by(Role.builtin.desc(), Role.name)
+    stmt = (
+        select(Role).where(Role.organization_id == organization_id).order_by(Role.builtin.desc(), Role.name)
+    )
     return (await session.execute(stmt)).scalars().all()
 
 
@@ -143,6 +146,6 @@ async def signing_keys_unretired(session: AsyncSession) -> Sequence[SigningKey]:
     return (await session.execute(stmt)).scalars().all()
 
 
-async def count(session: AsyncSession, stmt: Select[tuple[object]]) -> int:
+async def count(session: AsyncSession, stmt: Select[object]) -> int:
     total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     return int(total or 0)

@@ -24,7 +24,9 @@ MIN_PASSWORD_SCORE = 3  # zxcvbn: 0 (guessable) .. 4 (very unguessable)
 def check_password_strength(password: str, *, user_inputs: list[str]) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(
-            f"Password must be at least {MIN_PASSWORD_LENGTH} characters.", code="WEAK_PASSWORD", field="password"
+            f"Password must be at least {MIN_PASSWORD_LENGTH} characters.",
+            code="WEAK_PASSWORD",
+            field="password",
         )
     if len(password) > MAX_PASSWORD_LENGTH:
         raise InvalidInput(
@@ -33,7 +35,9 @@ def check_password_strength(password: str, *, user_inputs: list[str]) -> None:
     result = zxcvbn(password, user_inputs=user_inputs)
     if result["score"] < MIN_PASSWORD_SCORE:
         hint = result["feedback"].get("warning") or "Use a longer passphrase."
-        raise InvalidInput(f"Password is too easy to guess. {hint}".strip(), code="WEAK_PASSWORD", field="password")
+        raise InvalidInput(
+            f"Password is too easy to guess. {hint}".strip(), code="WEAK_PASSWORD", field="password"
+        )
 
 
 def hash_password(password: str) -> str:

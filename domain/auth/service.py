@@ -50,7 +50,9 @@ from domain.principal import Principal, PrincipalKind
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$")
 ROLE_NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{1,62}$")
-RESERVED_SLUGS = frozenset({"admin", "api", "graphql", "health", "ready", "metrics", "static", "well-known", "www"})
+RESERVED_SLUGS = frozenset(
+    {"admin", "api", "graphql", "health", "ready", "metrics", "static", "well-known", "www"}
+)
 INVITATION_TTL = timedelta(days=7)
 API_KEY_PREFIX = "atom"
 API_KEY_LAST_USED_GRANULARITY = timedelta(minutes=1)
@@ -79,7 +81,9 @@ def normalize_email(email: str, *, field: str = "email") -> str:
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise InvalidInput(f"Not a valid e-mail address: {exc}", code=Code.INVALID_EMAIL, field=field) from exc
+        raise InvalidInput(
+            f"Not a valid e-mail address: {exc}", code=Code.INVALID_EMAIL, field=field
+        ) from exc
 
 
 def check_slug(slug: str, *, field: str = "slug") -> str:
@@ -95,14 +99,18 @@ def check_slug(slug: str, *, field: str = "slug") -> str:
 def check_text(value: str, *, field: str, max_length: int, min_length: int = 1) -> str:
     value = value.strip()
     if not (min_length <= len(value) <= max_length):
-        raise InvalidInput(f"Must be {min_length} to {max_length} characters.", code=Code.INVALID, field=field)
+        raise InvalidInput(
+            f"Must be {min_length} to {max_length} characters.", code=Code.INVALID, field=field
+        )
     return value
 
 
 def check_permissions(permissions: Sequence[str], *, field: str) -> frozenset[str]:
     unknown = sorted(set(permissions) - set(PERMISSIONS))
     if unknown:
-        raise InvalidInput(f"Unknown permissions: {', '.join(unknown)}.", code=Code.UNKNOWN_PERMISSION, field=field)
+        raise InvalidInput(
+            f"Unknown permissions: {', '.join(unknown)}.", code=Code.UNKNOWN_PERMISSION, field=field
+        )
     return frozenset(permissions)
 
 
@@ -155,11 +163,14 @@ async def _organization_for_user(
         membership = await repository.first_membership(session, user.id)
         return await session.get(Organization, membership.organization_id) if membership else None
     organization = await repository.get_organization_by_slug(session, organization_slug)
-    if organization is None or await repository.get_membership(
-        session, organization_id=organization.id, user_id=user.id
-    ) is None:
+    if (
+        organization is None
+        or await repository.get_membership(session, organization_id=organization.id, user_id=user.id) is None
+    ):
         raise NotFound(
-            "No organization with that slug among yours.", code=Code.ORGANIZATION_NOT_FOUND, field="organizationSlug"
+            "No organization with that slug among yours.",
+            code=Code.ORGANIZATION_NOT_FOUND,
+            field="organizationSlug",
         )
     return organization
 
@@ -233,7 +244,9 @@ async def refresh_session(
 ) -> SessionTokens:
     """Rotate a refresh token. A token used twice revokes its whole family (stolen-token defence)."""
     row = (
-        await session.execute(select(RefreshToken).where(RefreshToken.token_hash == digest_secret(refresh_token)))
+        await session.execute(
+            select(RefreshToken).where(RefreshToken.token_hash == digest_secret(refresh_token))
+        )
     ).scalar_one_or_none()
     now = clock.now()
     if row is None or row.revoked_at is not None:
@@ -267,7 +280,9 @@ async def refresh_session(
         organization = await session.get(Organization, row.organization_id)
     else:
         organization = await _organization_for_user(session, user, None)
-    return await _issue_session(session, tokens, user=user, organization=organization, family_id=row.family_id)
+    return await _issue_session(
+        session, tokens, user=user, organization=organization, family_id=row.family_id
+    )
 
 
 async def _revoke_family(session: AsyncSession, family_id: uuid.UUID) -> None:
@@ -282,7 +297,9 @@ async def _revoke_family(session: AsyncSession, family_id: uuid.UUID) -> None:
 async def log_out(session: AsyncSession, principal: Principal, *, refresh_token: str) -> None:
     """Revoke the refresh-token family of this session. Access tokens simply run out (minutes)."""
     row = (
-        await session.execute(select(RefreshToken).where(RefreshToken.token_hash == digest_secret(refresh_token)))
+        await session.execute(
+            select(RefreshToken).where(RefreshToken.token_hash == digest_secret(refresh_token))
+        )
     ).scalar_one_or_none()
     if row is None:
         raise AuthenticationFailed("The refresh token is not valid.", code=Code.INVALID_REFRESH_TOKEN)
@@ -290,16 +307,27 @@ async def log_out(session: AsyncSession, principal: Principal, *, refresh_token:
 
 
 async def principal_for_access_token(
-    session: AsyncSession, *, tokens: TokenService, token: str, request_id: str | None, client_address: str | None
+    session: AsyncSession,
+    *,
+    tokens: TokenService,
+    token: str,
+    request_id: str | None,
+    client_address: str | None,
 ) -> Principal:
     claims = await tokens.verify_access_token(session, token)
     user = await session.get(User, claims.user_id)
     if user is None:
         raise AuthenticationFailed("The token's user no longer exists.", reason="INVALID_TOKEN")
-    if claims.organization_id is not None and await repository.get_membership(
-        session, organization_id=claims.organization_id, user_id=claims.user_id
-    ) is None:
-        raise AuthenticationFailed("The token's organization is no longer yours.", reason="INVALID_ORGANIZATION")
+    if (
+        claims.organization_id is not None
+        and await repository.get_membership(
+            session, organization_id=claims.organization_id, user_id=claims.user_id
+        )
+        is None
+    ):
+        raise AuthenticationFailed(
+            "The token's organization is no longer yours.", reason="INVALID_ORGANIZATION"
+        )
     return Principal(
         PrincipalKind.USER,
         user_id=claims.user_id,
@@ -338,7 +366,9 @@ async def principal_for_api_key(
 # ---------------------------------------------------------------- organizations and members
 
 
-async def create_organization_for(session: AsyncSession, *, owner: User, name: str, slug: str) -> Organization:
+async def create_organization_for(
+    session: AsyncSession, *, owner: User, name: str, slug: str
+) -> Organization:
     name = check_text(name, field="name", max_length=120)
     check_slug(slug)
     if await repository.get_organization_by_slug(session, slug) is not None:
@@ -352,9 +382,13 @@ async def create_organization_for(session: AsyncSession, *, owner: User, name: s
     session.add(Membership(organization_id=organization.id, user_id=owner.id, created_at=clock.now()))
     await sync_builtin_roles(session, organization.id)
     await policies.add_rules(
-        session, organization.id, [("g", f"user:{owner.id}", role_subject(OWNER_ROLE), domain_of(organization.id), "")]
+        session,
+        organization.id,
+        [("g", f"user:{owner.id}", role_subject(OWNER_ROLE), domain_of(organization.id), "")],
     )
-    await policies.record_version(session, organization.id, actor=f"user:{owner.id}", summary="organization created")
+    await policies.record_version(
+        session, organization.id, actor=f"user:{owner.id}", summary="organization created"
+    )
     return organization
 
 
@@ -365,7 +399,13 @@ async def sync_builtin_roles(session: AsyncSession, organization_id: uuid.UUID) 
     for name, (description, permissions) in BUILTIN_ROLES.items():
         if name not in existing:
             session.add(
-                Role(organization_id=organization_id, name=name, description=description, builtin=True, created_at=clock.now())
+                Role(
+                    organization_id=organization_id,
+                    name=name,
+                    description=description,
+                    builtin=True,
+                    created_at=clock.now(),
+                )
             )
         for permission in sorted(permissions):
             resource, action = policies.split_permission(permission)
@@ -373,13 +413,17 @@ async def sync_builtin_roles(session: AsyncSession, organization_id: uuid.UUID) 
     stale = [
         (r.ptype, r.v0, r.v1, r.v2, r.v3)
         for r in await repository.policy_rules(session, organization_id)
-        if r.ptype == "p" and r.v0.removeprefix("role:") in BUILTIN_ROLES and (r.ptype, r.v0, r.v1, r.v2, r.v3) not in set(wanted)
+        if r.ptype == "p"
+        and r.v0.removeprefix("role:") in BUILTIN_ROLES
+        and (r.ptype, r.v0, r.v1, r.v2, r.v3) not in set(wanted)
     ]
     await policies.remove_rules(session, organization_id, stale)
     await policies.add_rules(session, organization_id, wanted)
 
 
-async def create_organization(session: AsyncSession, principal: Principal, *, name: str, slug: str) -> Organization:
+async def create_organization(
+    session: AsyncSession, principal: Principal, *, name: str, slug: str
+) -> Organization:
     user_id = require_user(principal)
     user = await session.get(User, user_id)
     if user is None:
@@ -475,7 +519,9 @@ async def accept_invitation(
         or invitation.expires_at <= now
         or invitation.email != user.email
     ):
-        raise InvalidInput("The invitation is not valid for you.", code=Code.INVALID_INVITATION, field="token")
+        raise InvalidInput(
+            "The invitation is not valid for you.", code=Code.INVALID_INVITATION, field="token"
+        )
     if await repository.get_membership(session, organization_id=invitation.organization_id, user_id=user_id):
         raise Conflict("You are already a member.", code=Code.ALREADY_MEMBER, field="token")
     invitation.accepted_at = now
@@ -483,7 +529,9 @@ async def accept_invitation(
     session.add(membership)
     await policies.lock_organization(session, invitation.organization_id)
     if await repository.get_role(session, invitation.organization_id, invitation.role) is None:
-        raise InvalidInput("The invitation's role no longer exists.", code=Code.INVALID_INVITATION, field="token")
+        raise InvalidInput(
+            "The invitation's role no longer exists.", code=Code.INVALID_INVITATION, field="token"
+        )
     await policies.add_rules(
         session,
         invitation.organization_id,
@@ -498,7 +546,11 @@ async def accept_invitation(
 
 async def _owners(session: AsyncSession, organization_id: uuid.UUID) -> set[str]:
     rules = await repository.policy_rules(session, organization_id)
-    return {r.v0 for r in rules if r.ptype == "g" and r.v1 == role_subject(OWNER_ROLE) and r.v0.startswith("user:")}
+    return {
+        r.v0
+        for r in rules
+        if r.ptype == "g" and r.v1 == role_subject(OWNER_ROLE) and r.v0.startswith("user:")
+    }
 
 
 async def remove_member(
@@ -506,9 +558,11 @@ async def remove_member(
 ) -> Membership:
     organization_id = require_organization(principal)
     membership = (
-        await session.execute(repository.memberships_in_scope(principal).where(
-            Membership.id == membership_id, Membership.organization_id == organization_id
-        ))
+        await session.execute(
+            repository.memberships_in_scope(principal).where(
+                Membership.id == membership_id, Membership.organization_id == organization_id
+            )
+        )
     ).scalar_one_or_none()
     if membership is None:
         raise NotFound("No such member.", code=Code.NOT_FOUND, field="membershipId")
@@ -531,7 +585,9 @@ async def remove_member(
         .execution_options(synchronize_session=False)
     )
     await session.delete(membership)
-    await policies.record_version(session, organization_id, actor=principal.subject, summary=f"removed {subject}")
+    await policies.record_version(
+        session, organization_id, actor=principal.subject, summary=f"removed {subject}"
+    )
     authorizer.forget(organization_id)
     return membership
 
@@ -584,7 +640,9 @@ async def create_api_key(
         organization_id,
         [("g", f"apikey:{key.id}", role_subject(r), domain_of(organization_id), "") for r in roles],
     )
-    await policies.record_version(session, organization_id, actor=principal.subject, summary=f"api key {key.prefix}")
+    await policies.record_version(
+        session, organization_id, actor=principal.subject, summary=f"api key {key.prefix}"
+    )
     authorizer.forget(organization_id)
     return key, secret
 
@@ -641,8 +699,12 @@ async def create_role(
     )
     session.add(role)
     await session.flush()
-    await policies.add_rules(session, organization_id, [_p_rule(organization_id, name, p) for p in sorted(perms)])
-    await policies.record_version(session, organization_id, actor=principal.subject, summary=f"created role {name}")
+    await policies.add_rules(
+        session, organization_id, [_p_rule(organization_id, name, p) for p in sorted(perms)]
+    )
+    await policies.record_version(
+        session, organization_id, actor=principal.subject, summary=f"created role {name}"
+    )
     authorizer.forget(organization_id)
     return role
 
@@ -741,7 +803,12 @@ async def set_role_assignment(
 
 
 async def authorize(
-    session: AsyncSession, principal: Principal, *, authorizer: Authorizer, subject: SubjectRef, permission: str
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    authorizer: Authorizer,
+    subject: SubjectRef,
+    permission: str,
 ) -> Decision:
     """The policy tester: would `subject` be allowed `permission` here, and by which rule?"""
     organization_id = require_organization(principal)
@@ -752,7 +819,11 @@ async def authorize(
         key = await session.get(ApiKey, uuid.UUID(subject_name.removeprefix("apikey:")))
         if key is not None and permission not in key.scopes:
             return Decision(
-                False, permission, None, "The API key's scopes do not include this permission.", decision.policy_version
+                False,
+                permission,
+                None,
+                "The API key's scopes do not include this permission.",
+                decision.policy_version,
             )
     return decision
 
@@ -766,7 +837,9 @@ async def roles_of_subject(session: AsyncSession, organization_id: uuid.UUID, su
     return sorted(r.removeprefix("role:") for r in rows.scalars())
 
 
-async def policy_version(session: AsyncSession, principal: Principal, *, number: int, field: str) -> PolicyVersion:
+async def policy_version(
+    session: AsyncSession, principal: Principal, *, number: int, field: str
+) -> PolicyVersion:
     row = (
         await session.execute(
             repository.tenant_scoped(PolicyVersion, principal).where(PolicyVersion.number == number)

@@ -60,7 +60,9 @@ class TokenService:
         }
         if organization_id is not None:
             claims["org"] = str(organization_id)
-        token = jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid, "typ": "JWT"})
+        token = jwt.encode(
+            claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid, "typ": "JWT"}
+        )
         return token, expires_at
 
     async def verify_access_token(self, session: AsyncSession, token: str) -> AccessClaims:

@@ -34,14 +34,20 @@ async def test_duplicate_email_is_a_user_error_and_writes_nothing(gql: GraphQL) 
     payload = (
         await gql(
             SIGN_UP,
-            {"input": {"email": account.email.upper(), "password": PASSWORD, "organizationSlug": "dup-org-x1"}},
+            {
+                "input": {
+                    "email": account.email.upper(),
+                    "password": PASSWORD,
+                    "organizationSlug": "dup-org-x1",
+                }
+            },
         )
     )["signUp"]
     assert payload["session"] is None
     assert payload["userErrors"] == [
         {"field": "email", "message": "An account with this e-mail exists.", "code": "EMAIL_TAKEN"}
     ]
-    assert (await gql("{ organization(slug: \"dup-org-x1\") { id } }", token=account.access_token)) == {
+    assert (await gql('{ organization(slug: "dup-org-x1") { id } }', token=account.access_token)) == {
         "organization": None
     }
 
@@ -62,10 +68,16 @@ async def test_wrong_password_and_unknown_user_answer_alike(gql: GraphQL) -> Non
     account = await sign_up(gql)
     wrong = (await gql(LOG_IN, {"input": {"email": account.email, "password": "nope nope nope"}}))["logIn"]
     unknown = (await gql(LOG_IN, {"input": {"email": unique_email(), "password": PASSWORD}}))["logIn"]
-    assert wrong == unknown == {
-        "session": None,
-        "userErrors": [{"field": "password", "message": "Invalid e-mail or password.", "code": "INVALID_CREDENTIALS"}],
-    }
+    assert (
+        wrong
+        == unknown
+        == {
+            "session": None,
+            "userErrors": [
+                {"field": "password", "message": "Invalid e-mail or password.", "code": "INVALID_CREDENTIALS"}
+            ],
+        }
+    )
 
 
 async def test_unknown_organization_slug_on_log_in(gql: GraphQL) -> None:
@@ -73,7 +85,9 @@ async def test_unknown_organization_slug_on_log_in(gql: GraphQL) -> None:
     other = await sign_up(gql)
     for slug in ("no-such-org-zz", other.organization_slug):  # absent, or not one of yours: same answer
         payload = (
-            await gql(LOG_IN, {"input": {"email": account.email, "password": PASSWORD, "organizationSlug": slug}})
+            await gql(
+                LOG_IN, {"input": {"email": account.email, "password": PASSWORD, "organizationSlug": slug}}
+            )
         )["logIn"]
         assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [
             ("organizationSlug", "ORGANIZATION_NOT_FOUND")
@@ -107,17 +121,24 @@ async def test_log_out_revokes_refresh(gql: GraphQL) -> None:
     assert [e["code"] for e in again["userErrors"]] == ["INVALID_REFRESH_TOKEN"]
 
 
+CREATE_ORG = """
+mutation($s: String!) {
+  createOrganization(input: {name: "Second", slug: $s}) { organization { slug } userErrors { code } }
+}
+"""
+
+
 async def test_refresh_can_switch_organization(gql: GraphQL) -> None:
     account = await sign_up(gql)
     created = await gql(
-        "mutation($s: String!) { createOrganization(input: {name: \"Second\", slug: $s}) { organization { slug } userErrors { code } } }",
+        CREATE_ORG,
         {"s": "second-" + account.organization_slug},  # type: ignore[operator]
         token=account.access_token,
     )
     slug = created["createOrganization"]["organization"]["slug"]
-    switched = (await gql(REFRESH, {"input": {"refreshToken": account.refresh_token, "organizationSlug": slug}}))[
-        "refreshToken"
-    ]
+    switched = (
+        await gql(REFRESH, {"input": {"refreshToken": account.refresh_token, "organizationSlug": slug}})
+    )["refreshToken"]
     assert switched["session"]["organization"] == {"slug": slug}
     viewer = (await gql(VIEWER, token=switched["session"]["accessToken"]))["viewer"]
     assert viewer["organization"] == {"slug": slug}
