@@ -340,7 +340,7 @@ async def principal_for_access_token(
 async def principal_for_api_key(
     session: AsyncSession, *, presented: str, request_id: str | None, client_address: str | None
 ) -> Principal:
-    parts = presented.split("_")
+    parts = presented.split("_", 2)
     if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
         raise AuthenticationFailed("The API key is malformed.", reason="INVALID_API_KEY")
     key = await repository.get_api_key_by_prefix(session, parts[1])
