@@ -68,26 +68,15 @@ async def organization_by_slug(context: Context, slug: str) -> Organization | No
     return (await context.session.execute(stmt)).scalar_one_or_none()
 
 
-async def members(context: Context, organization_id: uuid.UUID, request: PageRequest) -> Page[Membership]:
-    stmt = select(Membership).where(Membership.organization_id == organization_id)
-    return await _paginate(context, stmt, Membership.id, request)
+TenantModel = TypeVar("TenantModel", Membership, ApiKey, Invitation, PolicyVersion)
 
 
-async def api_keys(context: Context, organization_id: uuid.UUID, request: PageRequest) -> Page[ApiKey]:
-    stmt = select(ApiKey).where(ApiKey.organization_id == organization_id)
-    return await _paginate(context, stmt, ApiKey.id, request)
-
-
-async def invitations(context: Context, organization_id: uuid.UUID, request: PageRequest) -> Page[Invitation]:
-    stmt = select(Invitation).where(Invitation.organization_id == organization_id)
-    return await _paginate(context, stmt, Invitation.id, request)
-
-
-async def policy_versions(
-    context: Context, organization_id: uuid.UUID, request: PageRequest
-) -> Page[PolicyVersion]:
-    stmt = select(PolicyVersion).where(PolicyVersion.organization_id == organization_id)
-    return await _paginate(context, stmt, PolicyVersion.id, request)
+async def organization_rows(
+    context: Context, model: type[TenantModel], organization_id: uuid.UUID, request: PageRequest
+) -> Page[TenantModel]:
+    """A page of one organization's rows; the caller's permission there is checked by the field."""
+    stmt = select(model).where(model.organization_id == organization_id)
+    return await _paginate(context, stmt, model.id, request)
 
 
 async def roles(context: Context, organization_id: uuid.UUID) -> Sequence[Role]:

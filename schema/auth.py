@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -18,6 +19,7 @@ from domain.auth.permissions import PERMISSIONS
 from domain.auth.policies import Decision
 from domain.auth.service import SessionTokens
 from domain.clock import clock
+from domain.pagination import PageRequest
 from resolvers import auth as resolve
 from resolvers.context import Context
 from resolvers.errors import UserErrorData
@@ -26,7 +28,7 @@ from resolvers.mutations import Outcome
 from resolvers.permissions import HasPermission, IsAuthenticated, allowed_in, require_in
 from schema.errors import UserError
 from schema.node import load_node, register_node
-from schema.relay import Connection, Node, connection, page_request
+from schema.relay import Connection, Node, NodeT, connection, page_request
 
 AuthErrorCode = strawberry.enum(
     DomainAuthErrorCode, name="AuthErrorCode", description="Why an auth mutation failed."
@@ -87,9 +89,10 @@ class Organization(Node):
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[Membership]:
-        await require_in(info, self.pk, "members:read")
-        page = await resolve.members(info.context, self.pk, page_request(first, after, last, before))
-        return connection(page, Membership.from_model, lambda m: m.id)
+        request = page_request(first, after, last, before)
+        return await _tenant_connection(
+            info, self.pk, "members:read", models.Membership, Membership.from_model, request
+        )
 
     @strawberry.field(description="Pending and past invitations. Needs members:read.")
     async def invitations(
@@ -100,9 +103,10 @@ class Organization(Node):
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[Invitation]:
-        await require_in(info, self.pk, "members:read")
-        page = await resolve.invitations(info.context, self.pk, page_request(first, after, last, before))
-        return connection(page, Invitation.from_model, lambda m: m.id)
+        request = page_request(first, after, last, before)
+        return await _tenant_connection(
+            info, self.pk, "members:read", models.Invitation, Invitation.from_model, request
+        )
 
     @strawberry.field(description="API keys (never their secrets). Needs api_keys:read.")
     async def api_keys(
@@ -113,9 +117,10 @@ class Organization(Node):
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[ApiKey]:
-        await require_in(info, self.pk, "api_keys:read")
-        page = await resolve.api_keys(info.context, self.pk, page_request(first, after, last, before))
-        return connection(page, ApiKey.from_model, lambda m: m.id)
+        request = page_request(first, after, last, before)
+        return await _tenant_connection(
+            info, self.pk, "api_keys:read", models.ApiKey, ApiKey.from_model, request
+        )
 
     @strawberry.field(description="Built-in and custom roles. Needs roles:read.")
     async def roles(self, info: Info[Context, Any]) -> list[Role]:
@@ -131,9 +136,10 @@ class Organization(Node):
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[PolicyVersion]:
-        await require_in(info, self.pk, "roles:read")
-        page = await resolve.policy_versions(info.context, self.pk, page_request(first, after, last, before))
-        return connection(page, PolicyVersion.from_model, lambda m: m.id)
+        request = page_request(first, after, last, before)
+        return await _tenant_connection(
+            info, self.pk, "roles:read", models.PolicyVersion, PolicyVersion.from_model, request
+        )
 
     @strawberry.field(description="The policy set in force. Needs roles:read.")
     async def policy_version(self, info: Info[Context, Any]) -> PolicyVersion | None:
@@ -144,6 +150,20 @@ class Organization(Node):
     @strawberry.field(description="The caller's own permissions in this organization.")
     async def viewer_permissions(self, info: Info[Context, Any]) -> list[str]:
         return [p for p in sorted(PERMISSIONS) if await allowed_in(info, self.pk, p)]
+
+
+async def _tenant_connection(
+    info: Info[Context, Any],
+    organization_id: uuid.UUID,
+    permission: str,
+    model: type[resolve.TenantModel],
+    convert: Callable[[Any], NodeT],
+    request: PageRequest,
+) -> Connection[NodeT]:
+    """A page of an organization's `model` rows, for a caller holding `permission` there."""
+    await require_in(info, organization_id, permission)
+    page = await resolve.organization_rows(info.context, model, organization_id, request)
+    return connection(page, convert, lambda row: row.id)
 
 
 @strawberry.federation.type(keys=["id"], description="A person with an account.")
