@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from domain.auth.keys import KeyRing
 from domain.auth.policies import PolicyEngine
-from domain.auth.tokens import TokenService, TokenSettings
+from domain.auth.tokens import VERIFICATION_LEEWAY, TokenService, TokenSettings
 from domain.db import make_engine, make_sessionmaker, unit_of_work
 from resolvers.context import Runtime
 from schema import SchemaOptions, build_schema
@@ -38,7 +38,8 @@ def schema_options(settings: Settings) -> SchemaOptions:
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    keyring = KeyRing(settings.master, token_lifetime=settings.access_token_ttl)
+    # A superseded key verifies until the last token it signed has expired, leeway included.
+    keyring = KeyRing(settings.master, token_lifetime=settings.access_token_ttl + VERIFICATION_LEEWAY)
     tokens = TokenService(
         keyring,
         TokenSettings(

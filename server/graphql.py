@@ -80,6 +80,7 @@ def _credentials(headers: Any) -> str | None:
                 401,
                 "Use `Authorization: Bearer <token or API key>`.",
                 "UNAUTHENTICATED",
+                headers={"WWW-Authenticate": 'Bearer error="invalid_request"'},
                 reason="INVALID_TOKEN",
             )
         return value.strip()

@@ -14,6 +14,8 @@ from domain.clock import clock
 from domain.errors import AuthenticationFailed
 
 ACCEPTED_ALGORITHMS = (ALGORITHM,)
+# Clock skew tolerated on exp/nbf/iat. A superseded key must outlive its last token by this much too.
+VERIFICATION_LEEWAY = timedelta(seconds=30)
 REQUIRED_CLAIMS = ("exp", "iat", "sub", "iss", "aud")
 
 
@@ -23,7 +25,7 @@ class TokenSettings:
     audience: str
     access_token_ttl: timedelta
     refresh_token_ttl: timedelta
-    leeway: timedelta = timedelta(seconds=30)
+    leeway: timedelta = VERIFICATION_LEEWAY
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +70,7 @@ class TokenService:
     async def verify_access_token(self, session: AsyncSession, token: str) -> AccessClaims:
         try:
             header = jwt.get_unverified_header(token)
-        except jwt.DecodeError as exc:
+        except jwt.InvalidTokenError as exc:  # not a JWT, or a header pyjwt refuses (kid type, crit)
             raise _fail("The access token is malformed.", "INVALID_TOKEN") from exc
         if header.get("alg") not in ACCEPTED_ALGORITHMS:
             raise _fail("The access token's algorithm is not accepted.", "INVALID_ALGORITHM")
