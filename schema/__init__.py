@@ -9,10 +9,12 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, Info
 
+from resolvers.errors import bad_user_input
 from schema.auth import AuthMutation, AuthQuery
 from schema.extensions import DocumentLimits, ErrorShaping, Limits, Metrics, UnitOfWork
 from schema.node import NodeQuery
@@ -36,7 +38,29 @@ class SchemaOptions:
     validation_cache_size: int = 1000
 
 
+ENTITY_TYPES = frozenset({"Organization", "User"})
+
+
 class AtomSchema(strawberry.federation.Schema):
+    def entities_resolver(self, info: Info, representations: list[FederationAny]) -> list[FederationAny]:
+        """`_entities`, with representations checked first: bad ones are BAD_USER_INPUT, not a crash."""
+        checked: list[FederationAny] = []
+        for index, representation in enumerate(representations):
+            if (
+                not isinstance(representation, dict)
+                or representation.get("__typename") not in ENTITY_TYPES
+                or not isinstance(representation.get("id"), str)
+            ):
+                raise bad_user_input(
+                    f"representations[{index}] must be an object with __typename one of "
+                    f"{sorted(ENTITY_TYPES)} and a string id.",
+                    "representations",
+                )
+            checked.append(
+                FederationAny({"__typename": representation["__typename"], "id": representation["id"]})
+            )
+        return super().entities_resolver(info, checked)
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
