@@ -8,7 +8,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, ValidationCache
 from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
@@ -16,7 +16,14 @@ from strawberry.types import ExecutionContext, Info
 
 from resolvers.errors import bad_user_input
 from schema.auth import AuthMutation, AuthQuery
-from schema.extensions import DocumentLimits, ErrorShaping, Limits, Metrics, UnitOfWork
+from schema.extensions import (
+    DocumentLimits,
+    ErrorShaping,
+    Limits,
+    Metrics,
+    ReportingParserCache,
+    UnitOfWork,
+)
 from schema.node import NodeQuery
 
 log = logging.getLogger("atom.graphql")
@@ -78,7 +85,7 @@ def build_schema(options: SchemaOptions | None = None) -> AtomSchema:
         lambda: ErrorShaping(suggestions=options.field_suggestions),
         UnitOfWork,
         lambda: MaxTokensLimiter(max_token_count=options.max_tokens),
-        lambda: ParserCache(maxsize=options.parser_cache_size),
+        lambda: ReportingParserCache(maxsize=options.parser_cache_size),
         lambda: ValidationCache(maxsize=options.validation_cache_size),
         lambda: DocumentLimits(limits),
     ]

@@ -6,6 +6,7 @@ sees errors after the unit of work has committed or failed.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
@@ -26,7 +27,7 @@ from graphql import (
     ValidationRule,
 )
 from graphql.language import Node as AstNode
-from strawberry.extensions import AddValidationRules, SchemaExtension
+from strawberry.extensions import AddValidationRules, ParserCache, SchemaExtension
 from strawberry.types.execution import ExecutionResult
 
 from domain.errors import DomainError
@@ -161,6 +162,18 @@ class DocumentLimits(AddValidationRules):
         super().__init__([limits_rule(limits)])
 
 
+class ReportingParserCache(ParserCache):
+    """strawberry's bounded parser cache, except that a document that does not parse is left to
+    strawberry's own parse, which reports the error inside the operation (so it gets a code and is
+    counted) instead of raising out of the extension hooks."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        with contextlib.suppress(GraphQLError):
+            context.graphql_document = self.cached_parse_document(context.query, **context.parse_options)
+        yield
+
+
 # ---------------------------------------------------------------- unit of work
 
 
@@ -176,8 +189,12 @@ class UnitOfWork(SchemaExtension):
         try:
             await session.commit()
         except Exception:
-            log.exception("commit failed", extra={"request_id": getattr(context, "request_id", None)})
-            await session.rollback()
+            request_id = getattr(context, "request_id", None)
+            log.exception("commit failed", extra={"request_id": request_id})
+            try:
+                await session.rollback()
+            except Exception:
+                log.exception("rollback after a failed commit failed", extra={"request_id": request_id})
             result = self.execution_context.result
             errors = list(result.errors or []) if result is not None else []
             errors.append(
@@ -197,6 +214,12 @@ class ErrorShaping(SchemaExtension):
 
     def __init__(self, *, suggestions: bool = True) -> None:
         self.suggestions = suggestions
+        self.validation_errors: set[int] = set()
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        # Errors found while validating the document, as opposed to coercing variable values later.
+        self.validation_errors = {id(e) for e in self.execution_context.pre_execution_errors or []}
 
     def on_operation(self) -> Iterator[None]:
         yield
@@ -229,7 +252,7 @@ class ErrorShaping(SchemaExtension):
         message = error.message if self.suggestions else _SUGGESTION.sub("", error.message)
         extensions = dict(error.extensions or {})
         if "code" not in extensions:
-            extensions["code"] = _code_for(error)
+            extensions["code"] = _code_for(error, validation=id(error) in self.validation_errors)
         return GraphQLError(message, nodes=error.nodes, path=error.path, extensions=extensions)
 
 
@@ -239,11 +262,13 @@ def _relocated(api_error: ApiError, located: GraphQLError) -> GraphQLError:
     )
 
 
-def _code_for(error: GraphQLError) -> str:
+def _code_for(error: GraphQLError, *, validation: bool) -> str:
     if isinstance(error, GraphQLSyntaxError) or error.message.startswith("Syntax Error"):
         return "TOKEN_LIMIT_EXCEEDED" if _TOKEN_LIMIT.search(error.message) else "GRAPHQL_PARSE_FAILED"
+    if validation:
+        return "GRAPHQL_VALIDATION_FAILED"
     if error.message.startswith("Variable ") or error.message.startswith("Argument "):
-        return "BAD_USER_INPUT"
+        return "BAD_USER_INPUT"  # a variable's value could not be coerced
     if error.path:
         return "INTERNAL_SERVER_ERROR"
     return "GRAPHQL_VALIDATION_FAILED"

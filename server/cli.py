@@ -54,9 +54,8 @@ async def _seed(settings: Settings, *, only_if_empty: bool) -> None:
         click.echo(f"    {email:24} ({role})")
     click.echo(f"  Demo API key (shown once): {credentials.api_key}")
     click.echo(
-        '  Try: mutation { logIn(input: {email: "owner@acme.test", password: "'
-        + credentials.password
-        + '"}) { session { accessToken } } }'
+        f'  Try: mutation {{ logIn(input: {{email: "{credentials.users[0][0]}", '
+        f'password: "{credentials.password}"}}) {{ session {{ accessToken }} }} }}'
     )
     click.echo("")
 

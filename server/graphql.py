@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ from domain.errors import AuthenticationFailed
 from domain.principal import Principal
 from resolvers.context import Context, Runtime
 from schema import AtomSchema
+
+log = logging.getLogger("atom.graphql")
 
 GRAPHIQL_HTML = (Path(__file__).parent / "static" / "graphiql" / "index.html").read_text()
 
@@ -55,6 +58,32 @@ class AtomGraphQLRouter(GraphQLRouter[Context, None]):
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(GRAPHIQL_HTML)
 
+    async def execute_operation(  # type: ignore[override]
+        self,
+        request: Any,
+        request_adapter: Any,
+        request_data: Any,
+        context: Any,
+        root_value: Any,
+        sub_response: Any,
+    ) -> Any:
+        if not isinstance(request_data, list):
+            return await super().execute_operation(
+                request, request_adapter, request_data, context, root_value, sub_response
+            )
+        # One after the other: the operations of a batch share the request's session.
+        return [
+            await self.execute_single(
+                request=request,
+                request_adapter=request_adapter,
+                sub_response=sub_response,
+                context=context,
+                root_value=root_value,
+                request_data=item,
+            )
+            for item in request_data
+        ]
+
     async def run(self, request: Any, context: Any = None, root_value: Any = None) -> Any:
         try:
             return await super().run(request=request, context=context, root_value=root_value)
@@ -62,7 +91,8 @@ class AtomGraphQLRouter(GraphQLRouter[Context, None]):
             for reason, (status, code) in _HTTP_CODES.items():
                 if exc.reason.startswith(reason):
                     raise HTTPGraphQLError(status, exc.reason, code) from exc
-            raise HTTPGraphQLError(exc.status_code, exc.reason, "BAD_REQUEST") from exc
+            code = "NOT_FOUND" if exc.status_code == 404 else "BAD_REQUEST"
+            raise HTTPGraphQLError(exc.status_code, exc.reason, code) from exc
 
 
 async def _session(request: Request = None, websocket: WebSocket = None) -> AsyncIterator[AsyncSession]:  # type: ignore[assignment]
@@ -125,9 +155,17 @@ async def get_context(
     runtime: Runtime = connection.app.state.runtime
     request_id = connection.scope.get("state", {}).get("request_id") or "-"
     client = connection.client.host if connection.client else None
-    principal = await authenticate(
-        session, runtime, connection.headers, request_id=request_id, client_address=client
-    )
+    try:
+        principal = await authenticate(
+            session, runtime, connection.headers, request_id=request_id, client_address=client
+        )
+    except HTTPGraphQLError:
+        raise
+    except Exception as exc:  # the database failed us while authenticating: masked, logged with the id
+        log.exception("unexpected error while authenticating", extra={"request_id": request_id})
+        raise HTTPGraphQLError(
+            500, "Internal server error.", "INTERNAL_SERVER_ERROR", requestId=request_id
+        ) from exc
     return Context(session=session, principal=principal, runtime=runtime, request_id=request_id)
 
 
