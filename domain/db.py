@@ -6,11 +6,13 @@ schema is only ever made by Alembic (see `migrations/`); nothing here calls `cre
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator, Uuid, event
 from sqlalchemy.engine import Dialect
@@ -19,6 +21,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import NullPool
 
 from domain.ids import new_id
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -90,8 +94,69 @@ def _sqlite_transactions(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+_inside_operation: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "inside_session_operation", default=False
+)
+
+
+class SerialSession(AsyncSession):
+    """An AsyncSession whose operations run one at a time and always run to completion.
+
+    GraphQL resolves sibling fields concurrently on the request's one session, and graphql-core
+    cancels the siblings of a field that fails. An AsyncSession is neither safe for concurrent use
+    nor for a statement cancelled half-way (the connection is left mid-transaction; on SQLite it
+    keeps the write lock). Here each operation runs in its own task behind a lock, shielded from
+    the caller's cancellation: the caller may stop waiting, the statement still finishes cleanly.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._serial_lock = asyncio.Lock()
+
+    async def _serial(self, operation: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+        if _inside_operation.get():  # nested: e.g. scalars() calls execute()
+            return await operation(*args, **kwargs)
+
+        async def run() -> T:
+            _inside_operation.set(True)
+            async with self._serial_lock:
+                return await operation(*args, **kwargs)
+
+        return await asyncio.shield(asyncio.ensure_future(run()))
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        return await self._serial(super().execute, *args, **kwargs)
+
+    async def scalar(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        return await self._serial(super().scalar, *args, **kwargs)
+
+    async def scalars(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        return await self._serial(super().scalars, *args, **kwargs)
+
+    async def get(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        return await self._serial(super().get, *args, **kwargs)
+
+    async def flush(self, *args: Any, **kwargs: Any) -> None:
+        await self._serial(super().flush, *args, **kwargs)
+
+    async def delete(self, *args: Any, **kwargs: Any) -> None:
+        await self._serial(super().delete, *args, **kwargs)
+
+    async def refresh(self, *args: Any, **kwargs: Any) -> None:
+        await self._serial(super().refresh, *args, **kwargs)
+
+    async def commit(self) -> None:
+        await self._serial(super().commit)
+
+    async def rollback(self) -> None:
+        await self._serial(super().rollback)
+
+    async def close(self) -> None:
+        await self._serial(super().close)
+
+
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+    return async_sessionmaker(engine, class_=SerialSession, expire_on_commit=False, autoflush=True)
 
 
 @asynccontextmanager

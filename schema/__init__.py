@@ -25,6 +25,7 @@ from schema.extensions import (
     UnitOfWork,
 )
 from schema.node import NodeQuery
+from schema.text import RejectNulCharacters
 
 log = logging.getLogger("atom.graphql")
 
@@ -88,6 +89,7 @@ def build_schema(options: SchemaOptions | None = None) -> AtomSchema:
         lambda: ReportingParserCache(maxsize=options.parser_cache_size),
         lambda: ValidationCache(maxsize=options.validation_cache_size),
         lambda: DocumentLimits(limits),
+        RejectNulCharacters,
     ]
     if not options.introspection:
         extensions.append(DisableIntrospection)

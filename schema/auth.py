@@ -173,15 +173,18 @@ class User(Node):
     created_at: datetime
     pk: strawberry.Private[uuid.UUID]
     email_value: strawberry.Private[str]
+    # True where the user is the one signing in (the request itself is still anonymous then).
+    own_session: strawberry.Private[bool] = False
 
     @classmethod
-    def from_model(cls, m: models.User) -> User:
+    def from_model(cls, m: models.User, *, own_session: bool = False) -> User:
         return cls(
             id=strawberry.ID(to_global_id("User", m.id)),
             display_name=m.display_name,
             created_at=m.created_at,
             pk=m.id,
             email_value=m.email,
+            own_session=own_session,
         )
 
     @classmethod
@@ -192,7 +195,7 @@ class User(Node):
     @strawberry.field(description="Visible to the user and to members holding members:read (P-1).")
     async def email(self, info: Info[Context, Any]) -> str | None:
         principal = info.context.principal
-        if principal.user_id == self.pk:
+        if self.own_session or principal.user_id == self.pk:
             return self.email_value
         if principal.organization_id is not None and await allowed_in(
             info, principal.organization_id, "members:read"
@@ -462,7 +465,7 @@ class AuthSession:
             access_token_expires_at=t.access_token_expires_at,
             refresh_token=t.refresh_token,
             refresh_token_expires_at=t.refresh_token_expires_at,
-            user=User.from_model(t.user),
+            user=User.from_model(t.user, own_session=True),
             organization=Organization.from_model(t.organization) if t.organization else None,
         )
 

@@ -88,7 +88,10 @@ class _Analyzer:
             return total
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
-                inner = self.selection_set(selection.selection_set)
+                # Introspection (`__schema`, `__type`) is the tools' business, deep by nature and
+                # switched off in production: it does not count towards the depth.
+                introspection = selection.name.value.startswith("__")
+                inner = _Cost() if introspection else self.selection_set(selection.selection_set)
                 depth = inner.depth + 1
                 aliases = inner.aliases + (1 if selection.alias else 0)
                 directives = inner.directives + _directives(selection)

@@ -143,3 +143,11 @@ async def test_refresh_can_switch_organization(gql: GraphQL) -> None:
     viewer = (await gql(VIEWER, token=switched["session"]["accessToken"]))["viewer"]
     assert viewer["organization"] == {"slug": slug}
     assert sorted(o["slug"] for o in viewer["organizations"]) == sorted([slug, account.organization_slug])
+
+
+async def test_the_session_shows_its_own_users_email(gql: GraphQL) -> None:
+    email = unique_email()
+    payload = (await gql(SIGN_UP, {"input": {"email": email, "password": PASSWORD}}))["signUp"]
+    assert payload["session"]["user"]["email"] == email
+    logged_in = (await gql(LOG_IN, {"input": {"email": email, "password": PASSWORD}}))["logIn"]
+    assert logged_in["session"]["user"]["email"] == email
