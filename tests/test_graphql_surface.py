@@ -566,8 +566,11 @@ async def test_node_with_garbage_id_is_null(gql: GraphQL, crowd: tuple[Account, 
     real = (await members_page(gql, owner, first=1))["edges"][0]["node"]["id"]
     query = "query Node($id: ID!) { node(id: $id) { id } }"
     assert await gql(query, {"id": real}, token=owner.access_token) == {"node": {"id": real}}
-    for garbage in ("garbage", "", "TWVtYmVyc2hpcDpub3BlCg", real[:-4], "\x00\x01", "Zm9vOmJhcg", "a" * 5000):
+    for garbage in ("garbage", "", "TWVtYmVyc2hpcDpub3BlCg", real[:-4], "Zm9vOmJhcg", "a" * 5000):
         assert await gql(query, {"id": garbage}, token=owner.access_token) == {"node": None}, garbage
+    # NUL characters are refused in every text input, IDs included.
+    errors = await gql.errors(query, {"id": "\x00\x01"}, token=owner.access_token)
+    assert codes(errors) == ["BAD_USER_INPUT"]
 
 
 # ---------------------------------------------------------------- production profile
