@@ -8,6 +8,7 @@ so a replica never decides with stale rules (it reads the current hash in the re
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import uuid
@@ -113,14 +114,16 @@ class Authorizer:
     def __init__(self, session: AsyncSession, engine: PolicyEngine) -> None:
         self._session = session
         self._engine = engine
-        self._versions: dict[uuid.UUID, PolicyVersion | None] = {}
+        # In-flight lookups are shared: sibling fields check permissions concurrently.
+        self._versions: dict[uuid.UUID, asyncio.Task[PolicyVersion | None]] = {}
 
     async def _version(self, organization_id: uuid.UUID) -> PolicyVersion | None:
-        if organization_id not in self._versions:
-            self._versions[organization_id] = await repository.latest_policy_version(
-                self._session, organization_id
-            )
-        return self._versions[organization_id]
+        task = self._versions.get(organization_id)
+        if task is None:
+            task = asyncio.ensure_future(repository.latest_policy_version(self._session, organization_id))
+            self._versions[organization_id] = task
+        # Shielded: one waiter being cancelled must not cancel the lookup the others share.
+        return await asyncio.shield(task)
 
     def forget(self, organization_id: uuid.UUID) -> None:
         """Called after a policy change in this request, so later checks see the new rules."""

@@ -39,6 +39,8 @@ def count_statements(app: FastAPI) -> Iterator[list[str]]:
 async def _statements_for(gql: GraphQL, app: FastAPI, token: str) -> int:
     with count_statements(app) as statements:
         await gql(MEMBERS, token=token)
+    # Three fields check permissions concurrently; the policy set is still read once.
+    assert sum("FROM policy_versions" in s for s in statements) == 1, statements
     return len(statements)
 
 
