@@ -50,10 +50,12 @@ async def test_members_keys_and_roles_take_a_fixed_number_of_queries(gql: GraphQ
     await api_key(gql, owner, scopes=["packages:read"])
     small = await _statements_for(gql, app, owner.access_token)
 
-    for role in ("viewer", "reviewer", "billing", "developer", "admin"):
+    for role in ("viewer", "reviewer", "billing", "developer", "admin") * 2:
         await member_with_role(gql, owner, role)
-    for _ in range(4):
+    for _ in range(10):
         await api_key(gql, owner, scopes=["packages:read"])
     large = await _statements_for(gql, app, owner.access_token)
 
-    assert large == small, f"{small} statements for 2 members, {large} for 7"
+    # Ten more members and ten more keys: an N+1 would add ten statements or more. A dataloader's
+    # batch window depends on when sibling page queries finish, so one extra batch may occur.
+    assert large <= small + 1, f"{small} statements for 2 members and 1 key, {large} for 12 and 11"
