@@ -15,7 +15,13 @@
       defaultEditorToolsVisibility: true,
       headers: headers,
       shouldPersistHeaders: false,
-      defaultQuery: "# Welcome to ATOM Cloud.\n# Log in with the demo credentials `atom serve` printed, then put\n# {\"Authorization\": \"Bearer <accessToken>\"} in the Headers tab.\n\n{\n  viewer {\n    user { email displayName }\n    organization { slug name }\n  }\n}\n",
+      defaultQuery:
+        "# Welcome to ATOM Cloud.\n" +
+        "# 1. Run logIn with the demo login that\n" +
+        "#    `atom serve` printed.\n" +
+        "# 2. Headers tab:\n" +
+        "#    {\"Authorization\": \"Bearer <accessToken>\"}\n\n" +
+        "{\n  viewer {\n    user { email displayName }\n    organization { slug name }\n  }\n}\n",
     })
   );
 })();
