@@ -116,6 +116,8 @@ class Authorizer:
         self._engine = engine
         # In-flight lookups are shared: sibling fields check permissions concurrently.
         self._versions: dict[uuid.UUID, asyncio.Task[PolicyVersion | None]] = {}
+        # The same question comes back once per object of a list (e.g. `email` of every member).
+        self._decisions: dict[tuple[uuid.UUID, str, str, str], Decision] = {}
 
     async def _version(self, organization_id: uuid.UUID) -> PolicyVersion | None:
         task = self._versions.get(organization_id)
@@ -133,6 +135,15 @@ class Authorizer:
         version = await self._version(organization_id)
         if version is None:
             return Decision(False, permission, None, "The organization has no policy.")
+        key = (organization_id, version.content_hash, subject, permission)
+        decision = self._decisions.get(key)
+        if decision is None:
+            decision = self._decisions[key] = self._enforce(organization_id, version, subject, permission)
+        return decision
+
+    def _enforce(
+        self, organization_id: uuid.UUID, version: PolicyVersion, subject: str, permission: str
+    ) -> Decision:
         enforcer = self._engine.enforcer(organization_id, version)
         resource, action = split_permission(permission)
         allowed, explain = enforcer.enforce_ex(subject, domain_of(organization_id), resource, action)
