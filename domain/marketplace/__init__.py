@@ -1,0 +1,1 @@
+"""The marketplace: publishers, signing identities, packages, versions, analyses, reviews, installs."""
