@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.db import Base, IdMixin
@@ -18,6 +18,8 @@ class Organization(IdMixin, Base):
     slug: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime]
+    # Set by the platform operator (`atom orgs trust-reviewer`): its reviewers review public packages.
+    marketplace_reviewer: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class User(IdMixin, Base):
