@@ -61,20 +61,27 @@ class RequestContextMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """Refuses request bodies over `max_bytes` with 413 and a GraphQL-shaped error, streaming or not."""
+    """Refuses request bodies over the limit with 413 and a GraphQL-shaped error, streaming or not.
+    `per_path` raises the limit for path prefixes that take artifacts (`/uploads/`)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, per_path: dict[str, int] | None = None) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.default_max_bytes = max_bytes
+        self.per_path = per_path or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = scope.get("path", "")
+        max_bytes = next(
+            (limit for prefix, limit in self.per_path.items() if path.startswith(prefix)),
+            self.default_max_bytes,
+        )
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await self._refuse(send)
+        if declared is not None and (not declared.isdigit() or int(declared) > max_bytes):
+            await self._refuse(send, max_bytes)
             return
         received = 0
         started = False
@@ -84,7 +91,7 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     raise _TooLarge
             return message
 
@@ -98,12 +105,10 @@ class BodySizeLimitMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await self._refuse(send)
+                await self._refuse(send, max_bytes)
 
-    async def _refuse(self, send: Send) -> None:
-        body = graphql_error_body(
-            f"The request body is larger than {self.max_bytes} bytes.", "PAYLOAD_TOO_LARGE"
-        )
+    async def _refuse(self, send: Send, max_bytes: int) -> None:
+        body = graphql_error_body(f"The request body is larger than {max_bytes} bytes.", "PAYLOAD_TOO_LARGE")
         await send(
             {
                 "type": "http.response.start",
