@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,10 +11,22 @@ from strawberry.fastapi import BaseContext
 
 from domain.auth.policies import Authorizer, PolicyEngine
 from domain.auth.tokens import TokenService
+from domain.marketplace.service import PublishConfig
 from domain.principal import Principal
+from domain.storage import ObjectStorage
 
 if TYPE_CHECKING:
     from resolvers.loaders import Loaders
+
+
+@dataclass(frozen=True, slots=True)
+class MarketplaceRuntime:
+    storage: ObjectStorage
+    publish: PublishConfig
+    max_upload_bytes: int
+    public_url: str
+    download_secret: bytes  # signs short-lived download links served by this server
+    link_lifetime: timedelta = timedelta(minutes=10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +36,7 @@ class Runtime:
     tokens: TokenService
     policy_engine: PolicyEngine
     max_page_size: int
+    marketplace: MarketplaceRuntime
 
 
 @dataclass

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
@@ -22,9 +22,24 @@ from domain.auth.models import (
     Role,
     User,
 )
+from domain.marketplace import repository as market_repository
+from domain.marketplace.models import Package, PackageVersion, Publisher, SigningIdentity, VersionStatus
 from domain.principal import Principal
 
-M = TypeVar("M", Organization, User, Membership, ApiKey, Invitation, Role, PolicyVersion)
+M = TypeVar(
+    "M",
+    Organization,
+    User,
+    Membership,
+    ApiKey,
+    Invitation,
+    Role,
+    PolicyVersion,
+    Package,
+    PackageVersion,
+    Publisher,
+    SigningIdentity,
+)
 
 
 def _by_id(session: AsyncSession, scoped: Select[M], model: type[M]) -> DataLoader[uuid.UUID, M | None]:
@@ -51,12 +66,37 @@ class Loaders:
         self.policy_version_by_id = _by_id(
             session, repository.tenant_scoped(PolicyVersion, principal), PolicyVersion
         )
+        self.package_by_id = _by_id(session, market_repository.packages_visible_to(principal), Package)
+        self.version_by_id = _by_id(session, market_repository.versions_visible_to(principal), PackageVersion)
+        # Publishers and signing identities are public facts about published work.
+        self.publisher_by_id = _by_id(session, select(Publisher), Publisher)
+        self.signing_identity_by_id = _by_id(session, select(SigningIdentity), SigningIdentity)
+        self.latest_published_by_package: DataLoader[uuid.UUID, PackageVersion | None] = DataLoader(
+            load_fn=self._latest_published
+        )
         self.roles_by_subject: DataLoader[tuple[uuid.UUID, str], list[str]] = DataLoader(
             load_fn=self._roles_by_subject
         )
         self.permissions_by_role: DataLoader[tuple[uuid.UUID, str], list[str]] = DataLoader(
             load_fn=self._permissions_by_role
         )
+
+    async def _latest_published(self, keys: Sequence[uuid.UUID]) -> list[PackageVersion | None]:
+        ranked = (
+            select(
+                PackageVersion.id,
+                func.row_number()
+                .over(partition_by=PackageVersion.package_id, order_by=PackageVersion.sort_key.desc())
+                .label("rank"),
+            )
+            .where(PackageVersion.package_id.in_(keys), PackageVersion.status == VersionStatus.PUBLISHED)
+            .subquery()
+        )
+        stmt = select(PackageVersion).where(
+            PackageVersion.id.in_(select(ranked.c.id).where(ranked.c.rank == 1))
+        )
+        found = {v.package_id: v for v in (await self.session.execute(stmt)).scalars()}
+        return [found.get(k) for k in keys]
 
     async def _roles_by_subject(self, keys: Sequence[tuple[uuid.UUID, str]]) -> list[list[str]]:
         rules = await self._rules([k[0] for k in keys], "g")

@@ -24,13 +24,14 @@ from schema.extensions import (
     ReportingParserCache,
     UnitOfWork,
 )
+from schema.marketplace import MarketplaceMutation, MarketplaceQuery
 from schema.node import NodeQuery
 from schema.text import RejectNulCharacters
 
 log = logging.getLogger("atom.graphql")
 
-Query = merge_types("Query", (NodeQuery, AuthQuery))
-Mutation = merge_types("Mutation", (AuthMutation,))
+Query = merge_types("Query", (NodeQuery, AuthQuery, MarketplaceQuery))
+Mutation = merge_types("Mutation", (AuthMutation, MarketplaceMutation))
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +47,7 @@ class SchemaOptions:
     validation_cache_size: int = 1000
 
 
-ENTITY_TYPES = frozenset({"Organization", "User"})
+ENTITY_TYPES = frozenset({"Organization", "User", "Package", "PackageVersion"})
 
 
 class AtomSchema(strawberry.federation.Schema):

@@ -14,8 +14,13 @@ from domain.auth.keys import KeyRing
 from domain.auth.policies import PolicyEngine
 from domain.auth.tokens import VERIFICATION_LEEWAY, TokenService, TokenSettings
 from domain.db import make_engine, make_sessionmaker, unit_of_work
-from resolvers.context import Runtime
+from domain.marketplace.analysis import load_rules
+from domain.marketplace.archive import ArchiveLimits
+from domain.marketplace.service import PublishConfig
+from domain.storage import make_storage
+from resolvers.context import MarketplaceRuntime, Runtime
 from schema import SchemaOptions, build_schema
+from server.artifacts import router as artifact_routes
 from server.graphql import HTTPGraphQLError, graphql_router, http_error_handler
 from server.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from server.routes import router as routes
@@ -38,6 +43,18 @@ def schema_options(settings: Settings) -> SchemaOptions:
     )
 
 
+def build_marketplace(settings: Settings) -> MarketplaceRuntime:
+    return MarketplaceRuntime(
+        storage=make_storage(settings.storage_config),
+        publish=PublishConfig(
+            rules=load_rules(), limits=ArchiveLimits(), sigstore_trust=settings.sigstore_trust
+        ),
+        max_upload_bytes=settings.max_upload_bytes,
+        public_url=settings.public_url,
+        download_secret=settings.master.derive("artifact-downloads"),
+    )
+
+
 def build_runtime(settings: Settings) -> Runtime:
     # A superseded key verifies until the last token it signed has expired, leeway included.
     keyring = KeyRing(settings.master, token_lifetime=settings.access_token_ttl + VERIFICATION_LEEWAY)
@@ -50,7 +67,12 @@ def build_runtime(settings: Settings) -> Runtime:
             refresh_token_ttl=settings.refresh_token_ttl,
         ),
     )
-    return Runtime(tokens=tokens, policy_engine=PolicyEngine(), max_page_size=settings.max_page_size)
+    return Runtime(
+        tokens=tokens,
+        policy_engine=PolicyEngine(),
+        max_page_size=settings.max_page_size,
+        marketplace=build_marketplace(settings),
+    )
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -83,10 +105,15 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.runtime = runtime
     app.add_exception_handler(HTTPGraphQLError, http_error_handler)
     app.include_router(routes)
+    app.include_router(artifact_routes)
     app.include_router(
         graphql_router(build_schema(schema_options(settings)), graphiql=settings.graphiql_enabled)
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        per_path={"/uploads/": settings.max_upload_bytes},
+    )
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -12,6 +12,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.auth.secrets import MasterKey
+from domain.storage import StorageConfig
 
 DEFAULT_HOME = Path(".atom")
 
@@ -47,8 +48,37 @@ class Settings(BaseSettings):
     parser_cache_size: int = 1000
     validation_cache_size: int = 1000
 
+    # Marketplace
+    max_upload_bytes: int = 512 * 1024 * 1024
+    sigstore_trust: Literal["production", "staging"] = "production"
+
     log_level: str = "INFO"
     seed_demo_on_first_start: bool = True
+
+    # ---- Object storage (artifact bytes): a local directory by default, or MinIO/S3.
+    storage_backend: Literal["local", "minio"] = "local"
+    storage_path: Path | None = None  # None: <home>/objects
+    minio_endpoint: str = ""  # host:port (or http(s)://host:port)
+    minio_access_key: str = ""
+    minio_secret_key: SecretStr | None = None
+    minio_bucket: str = "atom-artifacts"
+    minio_region: str = "us-east-1"
+    minio_secure: bool = False
+
+    @property
+    def storage_config(self) -> StorageConfig:
+        return StorageConfig(
+            backend=self.storage_backend,
+            path=self.storage_path if self.storage_path is not None else self.home / "objects",
+            minio_endpoint=self.minio_endpoint,
+            minio_access_key=self.minio_access_key,
+            minio_secret_key=self.minio_secret_key.get_secret_value() if self.minio_secret_key else "",
+            minio_bucket=self.minio_bucket,
+            minio_region=self.minio_region,
+            minio_secure=self.minio_secure,
+        )
+
+    # ---- end of object storage
 
     @model_validator(mode="after")
     def _defaults(self) -> Settings:

@@ -11,6 +11,8 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from zxcvbn import zxcvbn
 
 from domain.errors import InvalidInput
@@ -74,7 +76,12 @@ class MasterKey:
     def __init__(self, key: bytes) -> None:
         if len(key) != 32:
             raise ValueError("the master key must be 32 bytes")
+        self._key = key
         self._aead = AESGCM(key)
+
+    def derive(self, label: str) -> bytes:
+        """A 32-byte key for one purpose (HKDF-SHA256), so the master key itself signs nothing."""
+        return HKDF(algorithm=SHA256(), length=32, salt=None, info=label.encode()).derive(self._key)
 
     @classmethod
     def from_b64(cls, value: str) -> MasterKey:

@@ -9,6 +9,7 @@ asyncio queues. A PostgreSQL LISTEN/NOTIFY backend for several replicas plugs in
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -31,10 +32,9 @@ class EventBus:
 
     def publish(self, item: DomainEvent) -> None:
         for queue in list(self._subscribers):
-            try:
+            # A slow subscriber loses events rather than stalling writers.
+            with contextlib.suppress(asyncio.QueueFull):
                 queue.put_nowait(item)
-            except asyncio.QueueFull:  # a slow subscriber loses events rather than stalling writers
-                pass
 
     @asynccontextmanager
     async def subscribe(self) -> AsyncIterator[asyncio.Queue[DomainEvent]]:

@@ -7,7 +7,18 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Enum, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.db import Base, IdMixin
@@ -195,7 +206,10 @@ class Install(IdMixin, Base):
     """An organization's entitlement to a package, at one version."""
 
     __tablename__ = "installs"
-    __table_args__ = (UniqueConstraint("organization_id", "package_id"), Index("ix_installs_package", "package_id"))
+    __table_args__ = (
+        UniqueConstraint("organization_id", "package_id"),
+        Index("ix_installs_package", "package_id"),
+    )
 
     organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     package_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("packages.id", ondelete="CASCADE"))
