@@ -1,9 +1,9 @@
 """Every area's models, imported once so `Base.metadata` is complete (Alembic, checks)."""
 
 from domain.auth import models as auth_models
+from domain.db import Base
 from domain.events import models as event_models
 from domain.marketplace import models as marketplace_models
-from domain.db import Base
 
 metadata = Base.metadata
 

@@ -126,6 +126,33 @@ def schema_export(check: bool, output: Path) -> None:
 
 
 @main.group()
+def orgs() -> None:
+    """Platform operator actions on organizations."""
+
+
+async def _trust(slug: str, trusted: bool) -> None:
+    from domain.auth.service import set_marketplace_reviewer
+    from domain.db import make_engine, make_sessionmaker, unit_of_work
+    from domain.principal import Principal
+
+    engine = make_engine(get_settings().database_url)
+    try:
+        async with unit_of_work(make_sessionmaker(engine)) as session:
+            await set_marketplace_reviewer(session, Principal.system(), slug=slug, trusted=trusted)
+    finally:
+        await engine.dispose()
+
+
+@orgs.command("trust-reviewer")
+@click.argument("slug")
+@click.option("--revoke", is_flag=True, help="Stop trusting the organization's reviewers.")
+def orgs_trust_reviewer(slug: str, revoke: bool) -> None:
+    """Let SLUG's reviewers review other organizations' public packages."""
+    asyncio.run(_trust(slug, not revoke))
+    click.echo(f"{slug}: marketplace reviewer {'revoked' if revoke else 'trusted'}")
+
+
+@main.group()
 def keys() -> None:
     """JWT signing keys (P-8)."""
 

@@ -421,6 +421,19 @@ async def sync_builtin_roles(session: AsyncSession, organization_id: uuid.UUID) 
     await policies.add_rules(session, organization_id, wanted)
 
 
+async def set_marketplace_reviewer(
+    session: AsyncSession, principal: Principal, *, slug: str, trusted: bool
+) -> Organization:
+    """Operator action: trust (or stop trusting) an organization's reviewers with public packages."""
+    if principal.kind is not PrincipalKind.SYSTEM:
+        raise PermissionDenied("Only the platform operator decides this.", code="FORBIDDEN")
+    organization = await repository.get_organization_by_slug(session, slug)
+    if organization is None:
+        raise NotFound(f"No organization {slug!r}.", code=Code.ORGANIZATION_NOT_FOUND, field="slug")
+    organization.marketplace_reviewer = trusted
+    return organization
+
+
 async def create_organization(
     session: AsyncSession, principal: Principal, *, name: str, slug: str
 ) -> Organization:

@@ -444,14 +444,14 @@ async def publish_version(
     ).scalar_one_or_none()
     if upload is None or upload.status is UploadStatus.CONSUMED:
         raise NotFound("No such upload.", code=Code.UPLOAD_NOT_FOUND, field="uploadId")
-    package = (
-        await session.execute(
-            select(Package).where(Package.id == package_id, Package.organization_id == organization_id)
-        )
-    ).scalar_one_or_none()
-    if package is None:  # another organization's namespace is simply not found
-        raise NotFound("No such package of yours.", code=Code.NOT_FOUND, field="packageId")
     try:
+        package = (
+            await session.execute(
+                select(Package).where(Package.id == package_id, Package.organization_id == organization_id)
+            )
+        ).scalar_one_or_none()
+        if package is None:  # another organization's namespace is simply not found
+            raise NotFound("No such package of yours.", code=Code.NOT_FOUND, field="packageId")
         if upload.expires_at <= clock.now():
             raise InvalidInput("The upload has expired.", code=Code.UPLOAD_EXPIRED, field="uploadId")
         if not await storage.exists(upload.storage_key):
