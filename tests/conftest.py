@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
 from domain.auth.secrets import MasterKey
+from domain.storage import ObjectStorage, make_storage
 from server.app import create_app
 from server.migrate import upgrade
 from server.settings import Settings
@@ -69,9 +70,78 @@ def make_settings(database_url: str, home: Path, **overrides: object) -> Setting
         "seed_demo_on_first_start": False,
         "env": "development",
         "issuer": "http://atom.test",
+        **_storage_settings(home),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
+
+
+# ---- Object storage: a directory under each test home (default), or MinIO when ATOM_TEST_STORAGE=minio
+# (scripts/test starts one for the PostgreSQL run). All MinIO tests of a session share one fresh bucket.
+
+TEST_STORAGE = os.environ.get("ATOM_TEST_STORAGE", "local")
+TEST_MINIO_BUCKET = f"atom-test-{uuid.uuid4().hex[:12]}"
+
+
+def _storage_settings(home: Path) -> dict[str, object]:
+    if TEST_STORAGE == "local":
+        return {"storage_backend": "local", "storage_path": home / "objects"}
+    if TEST_STORAGE != "minio":
+        raise pytest.UsageError(f"ATOM_TEST_STORAGE={TEST_STORAGE!r}: use local or minio")
+    missing = [
+        name
+        for name in ("ATOM_TEST_MINIO_ENDPOINT", "ATOM_TEST_MINIO_ACCESS_KEY", "ATOM_TEST_MINIO_SECRET_KEY")
+        if not os.environ.get(name)
+    ]
+    if missing:
+        raise pytest.UsageError(
+            f"ATOM_TEST_STORAGE=minio needs {', '.join(missing)} (scripts/minio.sh start)"
+        )
+    return {
+        "storage_backend": "minio",
+        "minio_endpoint": os.environ["ATOM_TEST_MINIO_ENDPOINT"],
+        "minio_access_key": os.environ["ATOM_TEST_MINIO_ACCESS_KEY"],
+        "minio_secret_key": os.environ["ATOM_TEST_MINIO_SECRET_KEY"],
+        "minio_bucket": TEST_MINIO_BUCKET,
+        "minio_secure": False,
+    }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _minio_test_bucket() -> Iterator[None]:
+    """Removes the session's MinIO bucket, with whatever the tests left in it, when the session ends."""
+    yield
+    if TEST_STORAGE != "minio":
+        return
+    from minio import Minio
+    from minio.deleteobjects import DeleteObject
+
+    client = Minio(
+        os.environ["ATOM_TEST_MINIO_ENDPOINT"],
+        access_key=os.environ["ATOM_TEST_MINIO_ACCESS_KEY"],
+        secret_key=os.environ["ATOM_TEST_MINIO_SECRET_KEY"],
+        secure=False,
+        region="us-east-1",
+    )
+    if not client.bucket_exists(TEST_MINIO_BUCKET):
+        return
+    names = [item.object_name for item in client.list_objects(TEST_MINIO_BUCKET, recursive=True)]
+    errors = list(client.remove_objects(TEST_MINIO_BUCKET, (DeleteObject(name) for name in names if name)))
+    assert not errors, errors
+    uploads = client._list_multipart_uploads(TEST_MINIO_BUCKET).uploads
+    for upload in uploads:
+        if upload.object_name and upload.upload_id:
+            client._abort_multipart_upload(TEST_MINIO_BUCKET, upload.object_name, upload.upload_id)
+    client.remove_bucket(TEST_MINIO_BUCKET)
+
+
+@pytest.fixture(scope="session")
+def storage(settings: Settings) -> ObjectStorage:
+    """The object storage of the app under test (`settings`): same backend, same directory or bucket."""
+    return make_storage(settings.storage_config)
+
+
+# ---- end of object storage
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,7 +127,7 @@ async def upload(gql: GraphQL, pub: Publisher, data: bytes, filename: str = "hel
 async def publish(
     gql: GraphQL, pub: Publisher, package_id: str, artifact: Path, *, signature: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    data = artifact.read_bytes()
+    data = await asyncio.to_thread(artifact.read_bytes)
     upload_id = await upload(gql, pub, data, artifact.name)
     signature = signature or {"keySignature": pub.key.sign(data)}
     variables = {"input": {"packageId": package_id, "uploadId": upload_id, "signature": signature}}
