@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.auth.keys import KeyRing
 from domain.auth.policies import PolicyEngine
@@ -16,7 +20,7 @@ from domain.auth.tokens import VERIFICATION_LEEWAY, TokenService, TokenSettings
 from domain.db import make_engine, make_sessionmaker, unit_of_work
 from domain.marketplace.analysis import load_rules
 from domain.marketplace.archive import ArchiveLimits
-from domain.marketplace.service import PublishConfig
+from domain.marketplace.service import PublishConfig, collect_garbage
 from domain.storage import make_storage
 from resolvers.context import MarketplaceRuntime, Runtime
 from schema import SchemaOptions, build_schema
@@ -27,6 +31,7 @@ from server.routes import router as routes
 from server.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
+log = logging.getLogger("atom.server")
 
 
 def schema_options(settings: Settings) -> SchemaOptions:
@@ -75,6 +80,22 @@ def build_runtime(settings: Settings) -> Runtime:
     )
 
 
+UPLOAD_GC_INTERVAL_SECONDS = 600
+
+
+async def _collect_uploads_forever(sessionmaker: async_sessionmaker[AsyncSession], runtime: Runtime) -> None:
+    """Every few minutes, delete expired uploads that never became versions (bytes first)."""
+    while True:
+        await asyncio.sleep(UPLOAD_GC_INTERVAL_SECONDS)
+        try:
+            async with unit_of_work(sessionmaker) as session:
+                removed = await collect_garbage(session, runtime.marketplace.storage)
+            if removed:
+                log.info("collected %d expired uploads", removed)
+        except Exception:  # the next round tries again; a replica must not die of it
+            log.exception("upload garbage collection failed")
+
+
 def create_app(settings: Settings) -> FastAPI:
     settings.ensure_home()
     engine = make_engine(settings.database_url)
@@ -85,11 +106,15 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with unit_of_work(sessionmaker) as session:
             await runtime.tokens.keyring.ensure_active(session)
+        collector = asyncio.create_task(_collect_uploads_forever(sessionmaker, runtime))
         # Everything built so far (schema, ORM, libraries) lives as long as the process: keep it
         # out of the collector's generations, so full collections stay short (see performance.md).
         gc.collect()
         gc.freeze()
         yield
+        collector.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await collector
         await engine.dispose()
 
     app = FastAPI(
