@@ -16,6 +16,7 @@ from domain.errors import DomainError
 from domain.marketplace import service
 from domain.marketplace.links import verify_download
 from domain.marketplace.models import UploadStatus
+from domain.storage import content_disposition
 from resolvers.context import Runtime
 
 router = APIRouter()
@@ -76,7 +77,7 @@ async def serve_artifact(token: str, request: Request) -> StreamingResponse | JS
         chunks,
         media_type="application/octet-stream",
         headers={
-            "Content-Disposition": f'attachment; filename="{grant.filename}"',
+            "Content-Disposition": content_disposition(grant.filename),
             "Content-Length": str(stored.size),
             "X-Checksum-SHA256": grant.sha256,
             "Cache-Control": "private, no-store",
