@@ -14,17 +14,11 @@ import pytest
 from domain.errors import InvalidInput
 from domain.marketplace.archive import ArchiveFormat, ArchiveLimits, ArchiveMember, open_archive
 from domain.marketplace.errors import MarketplaceErrorCode as Code
+from tests.fixtures import SIGSTORE
 from tests.marketplace import wpk_builder as wpk
 
 FORMATS = ["tar.gz", "zip"]
-PRODUCTION_WHEEL = (
-    Path(__file__).resolve().parents[2].parent
-    / "shared"
-    / "fixtures"
-    / "sigstore"
-    / "production"
-    / "bundle_v3_github.whl"
-)
+PRODUCTION_WHEEL = SIGSTORE / "production" / "bundle_v3_github.whl"
 
 
 def refused(path: Path, limits: ArchiveLimits | None = None) -> InvalidInput:
@@ -111,7 +105,6 @@ def test_the_builder_is_reproducible(tmp_path: Path, fmt: wpk.Format) -> None:
     assert wpk.build_wpk(tmp_path / f"2.{fmt}", fmt=fmt).read_bytes() == first
 
 
-@pytest.mark.skipif(not PRODUCTION_WHEEL.exists(), reason="needs ../shared/fixtures beside the clone")
 def test_the_production_sigstore_artifact_is_a_zip_without_a_manifest(tmp_path: Path) -> None:
     assert refused(PRODUCTION_WHEEL).code == Code.MANIFEST_MISSING
 

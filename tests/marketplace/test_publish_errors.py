@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
+from tests.fixtures import SIGSTORE
 from tests.helpers import GraphQL
 from tests.marketplace import flow
 from tests.marketplace.signing import ed25519_key
@@ -23,7 +24,6 @@ from tests.marketplace.wpk_builder import (
     default_manifest,
 )
 
-SIGSTORE = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "sigstore"
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 GITHUB_IDENTITY = "https://github.com/trailofbits/rfc8785.py/.github/workflows/release.yml@refs/tags/v0.1.2"
 

@@ -26,9 +26,10 @@ from domain.marketplace.signatures import (
     verify_key_signature,
     verify_sigstore_bundle,
 )
+from tests.fixtures import SIGSTORE
 from tests.marketplace.signing import SigningKey, ecdsa_p256_key, ed25519_key
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "sigstore"
+FIXTURES = SIGSTORE  # a copy of ../shared/fixtures/sigstore, with its README and licence
 
 # Identities as listed in the fixtures' README (and in the bundles' certificates).
 GITHUB_RELEASE = (
@@ -87,7 +88,7 @@ def _bundle_files(folder: str) -> list[str]:
 def fixtures() -> Path:
     if not (FIXTURES / "README.md").is_file():
         pytest.fail(
-            f"The Sigstore fixtures are missing: expected them in {FIXTURES} (../shared/fixtures/sigstore)."
+            f"The Sigstore fixtures are missing: expected them in {FIXTURES} (tests/fixtures/sigstore)."
         )
     return FIXTURES
 
