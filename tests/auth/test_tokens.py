@@ -444,8 +444,9 @@ async def test_malformed_or_unknown_api_keys_are_refused(gql: GraphQL, app: Fast
         f"atom_{prefix}_{body[:-1]}{'A' if body[-1] != 'A' else 'B'}",  # one character off
         f"atom_{'0' * 12}_{body}",  # the right secret under an unknown prefix
         f"atom_{prefix}_{body}_extra",
-        f"atom_{prefix.upper()}_{body}",
     ]
+    if prefix.upper() != prefix:  # a hex prefix of digits only has no other case (this was a flake)
+        candidates.append(f"atom_{prefix.upper()}_{body}")
     for candidate in candidates:
         await assert_refused(gql, app, "INVALID_API_KEY", headers=bearer(candidate))
         await assert_refused(gql, app, "INVALID_API_KEY", headers={"X-Api-Key": candidate})
