@@ -45,6 +45,7 @@ class Context(BaseContext):
     principal: Principal
     runtime: Runtime
     request_id: str
+    multipart: bool = False  # the request came as a GraphQL multipart request (file upload)
     authorizer: Authorizer = field(init=False)
     loaders: Loaders = field(init=False)
 

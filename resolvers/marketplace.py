@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +20,7 @@ from domain.marketplace.models import (
     Publisher,
     SigningIdentity,
     Upload,
+    UploadStatus,
     VersionStatus,
     VersionTransition,
     Visibility,
@@ -305,6 +306,42 @@ async def publish_version(
             config=market.publish,
             package_id=_id(package_id, "Package", "packageId"),
             upload_id=_id(upload_id, "Upload", "uploadId"),
+            signature=SignatureInput(sigstore_bundle=sigstore_bundle, key_signature=key_signature),
+        )
+
+    return await run_mutation(context, work)
+
+
+async def publish_version_upload(
+    context: Context,
+    *,
+    package_id: str,
+    filename: str,
+    read: Callable[[int], Awaitable[bytes]],
+    sigstore_bundle: str | None,
+    key_signature: str | None,
+) -> Outcome[PackageVersion]:
+    """The multipart path: the file part is streamed into storage, then the same pipeline runs."""
+    market = context.runtime.marketplace
+
+    async def work() -> PackageVersion:
+        upload, _token = await service.create_upload(
+            context.session, context.principal, filename=filename, max_bytes=market.max_upload_bytes
+        )
+
+        async def chunks() -> AsyncIterator[bytes]:
+            while chunk := await read(1 << 20):
+                yield chunk
+
+        stored = await market.storage.put_stream(upload.storage_key, chunks(), max_bytes=upload.max_bytes)
+        upload.status, upload.size, upload.sha256 = UploadStatus.RECEIVED, stored.size, stored.sha256
+        return await service.publish_version(
+            context.session,
+            context.principal,
+            storage=market.storage,
+            config=market.publish,
+            package_id=_id(package_id, "Package", "packageId"),
+            upload_id=upload.id,
             signature=SignatureInput(sigstore_bundle=sigstore_bundle, key_signature=key_signature),
         )
 

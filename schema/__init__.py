@@ -27,6 +27,7 @@ from schema.extensions import (
 from schema.marketplace import MarketplaceMutation, MarketplaceQuery
 from schema.node import NodeQuery
 from schema.text import RejectNulCharacters
+from schema.uploads import MultipartOnlyForUploads
 
 log = logging.getLogger("atom.graphql")
 
@@ -91,6 +92,7 @@ def build_schema(options: SchemaOptions | None = None) -> AtomSchema:
         lambda: ValidationCache(maxsize=options.validation_cache_size),
         lambda: DocumentLimits(limits),
         RejectNulCharacters,
+        MultipartOnlyForUploads,
     ]
     if not options.introspection:
         extensions.append(DisableIntrospection)

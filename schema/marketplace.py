@@ -5,10 +5,11 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import strawberry
 from strawberry.extensions.field_extension import FieldExtension
+from strawberry.file_uploads import Upload as StrawberryUpload
 from strawberry.permission import PermissionExtension
 from strawberry.scalars import JSON
 from strawberry.types import Info
@@ -484,6 +485,19 @@ class PublishVersionInput:
     signature: SignatureInput
 
 
+class UploadedFile(Protocol):
+    filename: str | None
+
+    async def read(self, size: int = -1) -> bytes: ...
+
+
+@strawberry.input
+class PublishVersionUploadInput:
+    package_id: strawberry.ID
+    file: StrawberryUpload = strawberry.field(description="The artifact, as a multipart file part.")
+    signature: SignatureInput
+
+
 @strawberry.input
 class ReviewInput:
     version_id: strawberry.ID
@@ -745,6 +759,28 @@ class MarketplaceMutation:
             info.context,
             package_id=str(input.package_id),
             upload_id=str(input.upload_id),
+            sigstore_bundle=input.signature.sigstore_bundle,
+            key_signature=input.signature.key_signature,
+        )
+        return _version_payload(outcome)
+
+    @strawberry.mutation(
+        description=(
+            "Upload an artifact in the request itself (GraphQL multipart request spec) and publish it. "
+            "The only operation that accepts multipart; the request needs an `Apollo-Require-Preflight` "
+            "or `X-Atom-CSRF` header."
+        ),
+        extensions=_needs("packages:publish"),
+    )
+    async def publish_version_upload(
+        self, info: Info[Context, Any], input: PublishVersionUploadInput
+    ) -> VersionPayload:
+        file = cast(UploadedFile, input.file)  # the integration hands us a starlette UploadFile
+        outcome = await resolve.publish_version_upload(
+            info.context,
+            package_id=str(input.package_id),
+            filename=file.filename or "artifact",
+            read=file.read,
             sigstore_bundle=input.signature.sigstore_bundle,
             key_signature=input.signature.key_signature,
         )

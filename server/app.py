@@ -139,6 +139,7 @@ def create_app(settings: Settings) -> FastAPI:
         BodySizeLimitMiddleware,
         max_bytes=settings.max_body_bytes,
         per_path={"/uploads/": settings.max_upload_bytes},
+        multipart_max_bytes=settings.max_upload_bytes + 1024 * 1024,  # the file plus its form fields
     )
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -54,6 +54,15 @@ _HTTP_CODES = {
 }
 
 
+def is_multipart(headers: Any) -> bool:
+    return str(headers.get("content-type", "")).lower().startswith("multipart/form-data")
+
+
+def _has_preflight(headers: Any) -> bool:
+    # A header a browser never sends cross-site without a CORS preflight (which we do not grant).
+    return bool(headers.get("apollo-require-preflight") or headers.get("x-atom-csrf"))
+
+
 class AtomGraphQLRouter(GraphQLRouter[Context, None]):
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(GRAPHIQL_HTML)
@@ -85,6 +94,16 @@ class AtomGraphQLRouter(GraphQLRouter[Context, None]):
         ]
 
     async def run(self, request: Any, context: Any = None, root_value: Any = None) -> Any:
+        if (
+            isinstance(request, Request)
+            and is_multipart(request.headers)
+            and not _has_preflight(request.headers)
+        ):
+            raise HTTPGraphQLError(
+                400,
+                "Multipart requests need an `Apollo-Require-Preflight` or `X-Atom-CSRF` header.",
+                "CSRF_PREFLIGHT_REQUIRED",
+            )
         try:
             return await super().run(request=request, context=context, root_value=root_value)
         except HTTPException as exc:
@@ -166,7 +185,9 @@ async def get_context(
         raise HTTPGraphQLError(
             500, "Internal server error.", "INTERNAL_SERVER_ERROR", requestId=request_id
         ) from exc
-    return Context(session=session, principal=principal, runtime=runtime, request_id=request_id)
+    context = Context(session=session, principal=principal, runtime=runtime, request_id=request_id)
+    context.multipart = request is not None and is_multipart(request.headers)
+    return context
 
 
 def graphql_router(schema: AtomSchema, *, graphiql: bool) -> AtomGraphQLRouter:
@@ -176,7 +197,8 @@ def graphql_router(schema: AtomSchema, *, graphiql: bool) -> AtomGraphQLRouter:
         context_getter=get_context,
         graphql_ide="graphiql" if graphiql else None,
         allow_queries_via_get=True,
-        multipart_uploads_enabled=False,
+        # Only `publishVersionUpload` may use it (schema.uploads), and only with a preflight header.
+        multipart_uploads_enabled=True,
     )
 
 

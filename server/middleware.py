@@ -64,10 +64,17 @@ class BodySizeLimitMiddleware:
     """Refuses request bodies over the limit with 413 and a GraphQL-shaped error, streaming or not.
     `per_path` raises the limit for path prefixes that take artifacts (`/uploads/`)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, per_path: dict[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        per_path: dict[str, int] | None = None,
+        multipart_max_bytes: int = 0,
+    ) -> None:
         self.app = app
         self.default_max_bytes = max_bytes
         self.per_path = per_path or {}
+        self.multipart_max_bytes = multipart_max_bytes or max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -79,6 +86,8 @@ class BodySizeLimitMiddleware:
             self.default_max_bytes,
         )
         headers = dict(scope.get("headers") or [])
+        if headers.get(b"content-type", b"").lower().startswith(b"multipart/form-data"):
+            max_bytes = max(max_bytes, self.multipart_max_bytes)  # an artifact upload
         declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > max_bytes):
             await self._refuse(send, max_bytes)

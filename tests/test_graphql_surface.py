@@ -397,11 +397,13 @@ async def test_form_encoded_post_is_refused_as_csrf(client: httpx.AsyncClient, g
 
 
 async def test_multipart_post_is_refused_as_csrf(client: httpx.AsyncClient, gql: GraphQL) -> None:
+    # Multipart exists for artifact uploads only (tests/marketplace/test_multipart_upload.py), and never
+    # without a header a browser cannot send cross-site without a preflight.
     email = unique_email("multipart")
     operations = json.dumps({"query": sign_up_literal(email), "variables": {}})
     response = await client.post("/graphql", files={"operations": (None, operations), "map": (None, "{}")})
     assert response.request.headers["content-type"].startswith("multipart/form-data")
-    assert http_error(response, 415)["extensions"]["code"] == "UNSUPPORTED_CONTENT_TYPE"
+    assert http_error(response, 400)["extensions"]["code"] == "CSRF_PREFLIGHT_REQUIRED"
     await assert_no_user(gql, email)
 
 
