@@ -43,8 +43,12 @@ def packages_visible_to(principal: Principal) -> Select[Package]:
         & exists().where(PackageVersion.package_id == Package.id, PackageVersion.status.in_(UNDER_REVIEW))
         & _is_platform_reviewer(principal).scalar_subquery()
     )
+    # An installed package stays visible to its installer even when its versions are yanked.
+    installed = Package.id.in_(
+        select(Install.package_id).where(Install.organization_id == principal.organization_id)
+    )
     return select(Package).where(
-        or_(public, Package.organization_id == principal.organization_id, under_review)
+        or_(public, Package.organization_id == principal.organization_id, under_review, installed)
     )
 
 
@@ -60,7 +64,7 @@ def versions_visible_to(principal: Principal) -> Select[PackageVersion]:
     if principal.organization_id is not None:
         conditions.append(PackageVersion.organization_id == principal.organization_id)
         conditions.append(
-            PackageVersion.status.in_(UNDER_REVIEW)
+            PackageVersion.status.in_((*UNDER_REVIEW, VersionStatus.REJECTED))
             & PackageVersion.package_id.in_(public_package)
             & _is_platform_reviewer(principal).scalar_subquery()
         )
