@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -65,3 +66,46 @@ async def test_search_filters_and_sorting(gql: GraphQL, app: FastAPI, tmp_path: 
     assert names == ["pkg-2", "pkg-1", "pkg-0"]
     nothing = await gql(LISTING, {"q": tag + " zzz-no-such-word"}, token=consumer.access_token)
     assert nothing["marketplacePackages"]["totalCount"] == 0
+
+
+FILTERED = """
+query($q: String, $filter: CatalogFilter, $sort: CatalogSort) {
+  marketplacePackages(query: $q, filter: $filter, sort: $sort, first: 50) { totalCount nodes { fullName installCount } }
+}
+"""
+
+
+async def test_filters_and_most_installed(gql: GraphQL, app: FastAPI, tmp_path: Path) -> None:
+    reviewer = await flow.trusted_reviewer(gql, app)
+    tag = unique("filt")
+    pub = await flow.publisher(gql)
+    names = {"free-one": {}, "paid-one": {"pricing": {"model": "PER_RUN", "amount": 250, "currency": "EUR"}}}
+    for name, extra in names.items():
+        package_id = await flow.create_package(gql, pub, name=name, tags=[tag], **extra)
+        artifact = build_wpk(tmp_path / f"{name}.tar.gz", manifest=default_manifest(name=name))
+        version = (await flow.publish(gql, pub, package_id, artifact))["version"]
+        await gql(flow.APPROVE, {"input": {"versionId": version["id"]}}, token=reviewer.access_token)
+    installer = await sign_up(gql, prefix="installer")
+    paid = await gql(FILTERED, {"q": tag, "filter": {"pricing": "PER_RUN"}}, token=installer.access_token)
+    assert [n["fullName"] for n in paid["marketplacePackages"]["nodes"]] == [f"{pub.namespace}/paid-one"]
+    package = await gql(
+        "query($n: String!) { package(fullName: $n) { id } }", {"n": f"{pub.namespace}/paid-one"}
+    )
+    installed = await gql(
+        flow.INSTALL, {"input": {"packageId": package["package"]["id"]}}, token=installer.access_token
+    )
+    assert installed["installPackage"]["userErrors"] == []
+
+    def names_of(result: dict[str, Any]) -> list[str]:
+        return [n["fullName"].split("/")[1] for n in result["marketplacePackages"]["nodes"]]
+
+    popular = await gql(FILTERED, {"q": tag, "sort": "MOST_INSTALLED"}, token=installer.access_token)
+    assert names_of(popular) == ["paid-one", "free-one"]
+    by_tag = await gql(FILTERED, {"filter": {"tags": [tag]}}, token=installer.access_token)
+    assert sorted(names_of(by_tag)) == ["free-one", "paid-one"]
+    by_publisher = await gql(FILTERED, {"filter": {"publisher": pub.namespace}}, token=installer.access_token)
+    assert sorted(names_of(by_publisher)) == ["free-one", "paid-one"]
+    low_risk = await gql(FILTERED, {"q": tag, "filter": {"riskLevels": ["NONE", "LOW"], "verified": True}})
+    assert sorted(names_of(low_risk)) == ["free-one", "paid-one"]
+    critical = await gql(FILTERED, {"q": tag, "filter": {"riskLevels": ["CRITICAL"]}})
+    assert critical["marketplacePackages"]["totalCount"] == 0
