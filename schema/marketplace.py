@@ -776,6 +776,17 @@ class MarketplaceMutation:
         self, info: Info[Context, Any], input: PublishVersionUploadInput
     ) -> VersionPayload:
         file = cast(UploadedFile, input.file)  # the integration hands us a starlette UploadFile
+        if not callable(getattr(file, "read", None)):  # a JSON request put a plain value in its place
+            return VersionPayload(
+                version=None,
+                user_errors=[
+                    MarketplaceError(
+                        field="file",
+                        message="Send the artifact as a file part of a multipart request.",
+                        code=DomainMarketplaceErrorCode.INVALID,
+                    )
+                ],
+            )
         outcome = await resolve.publish_version_upload(
             info.context,
             package_id=str(input.package_id),

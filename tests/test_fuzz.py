@@ -91,6 +91,10 @@ _REPRESENTATION: st.SearchStrategy[ValueNode] = st.one_of(
     st.integers().map(nodes.Int),
 )
 schemathesis.graphql.scalar("_Any", _REPRESENTATION)
+# A JSON request cannot carry a file: whatever stands in the Upload's place must be refused cleanly.
+schemathesis.graphql.scalar(
+    "Upload", st.one_of(st.text(max_size=20).map(nodes.String), st.integers().map(nodes.Int))
+)
 
 
 def _fuzz_settings(max_examples: int) -> settings:

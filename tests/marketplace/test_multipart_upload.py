@@ -101,3 +101,11 @@ async def test_other_operations_cannot_use_multipart(gql: GraphQL, tmp_path: Pat
     assert (await gql('{ organization(slug: "via-multipart") { id } }', token=pub.account.access_token)) == {
         "organization": None
     }
+
+
+async def test_a_plain_value_in_place_of_the_file_is_a_user_error(gql: GraphQL) -> None:
+    pub = await flow.publisher(gql)
+    package_id = await flow.create_package(gql, pub)
+    variables = {"input": {"packageId": package_id, "file": "not a file", "signature": {"keySignature": "x"}}}
+    payload = (await gql(PUBLISH_UPLOAD, variables, token=pub.account.access_token))["publishVersionUpload"]
+    assert payload == {"version": None, "userErrors": [{"field": "file", "code": "INVALID"}]}
