@@ -4,13 +4,17 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 
+from server.app import create_app
+from server.settings import Settings
 from tests.fixtures import SIGSTORE
 from tests.helpers import GraphQL
 from tests.marketplace import flow
@@ -23,6 +27,7 @@ from tests.marketplace.wpk_builder import (
     build_wpk,
     default_manifest,
 )
+from tests.test_graphql_surface import sibling_settings
 
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 GITHUB_IDENTITY = "https://github.com/trailofbits/rfc8785.py/.github/workflows/release.yml@refs/tags/v0.1.2"
@@ -141,20 +146,52 @@ async def test_publishing_into_another_organizations_package(
     assert errors == [("packageId", "NOT_FOUND")]
 
 
-async def test_upload_over_the_size_limit(gql: GraphQL, app: FastAPI) -> None:
-    pub = await flow.publisher(gql)
-    payload = (
-        await gql(flow.CREATE_UPLOAD, {"input": {"filename": "big.tar.gz"}}, token=pub.account.access_token)
-    )["createUpload"]
-    limit = app.state.runtime.marketplace.max_upload_bytes
-    url = payload["upload"]["url"]
-    if "X-Amz-" in url:
-        pytest.skip("MinIO enforces the limit when publishVersion reads the bytes (tested below)")
-    before = set(await _objects(app))
-    response = await gql.http.put(url[url.index("/uploads/") :], content=b"\0" * (limit + 1))
-    assert response.status_code == 413
-    assert response.json()["errors"][0]["extensions"]["code"] in ("PAYLOAD_TOO_LARGE", "UPLOAD_TOO_LARGE")
-    assert set(await _objects(app)) == before
+async def test_upload_over_the_size_limit(settings: Settings, tmp_path: Path) -> None:
+    """With local storage the server refuses the PUT itself (413); a presigned MinIO PUT cannot be
+    capped, so publishVersion refuses it (UPLOAD_TOO_LARGE) while reading the bytes, and deletes them."""
+    limit = 4096
+    small = sibling_settings(settings, max_upload_bytes=limit)
+    app = create_app(small)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 40001))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            gql = GraphQL(http)
+            pub = await flow.publisher(gql)
+            package_id = await flow.create_package(gql, pub)
+            payload = (
+                await gql(
+                    flow.CREATE_UPLOAD, {"input": {"filename": "big.tar.gz"}}, token=pub.account.access_token
+                )
+            )["createUpload"]
+            url, upload_id = payload["upload"]["url"], payload["upload"]["uploadId"]
+            before = set(await _objects(app))
+            too_big = build_wpk(
+                tmp_path / "big.tar.gz", files={"main.py": os.urandom(3 * limit)}
+            ).read_bytes()
+            response = await flow.put_bytes(http, url, too_big)
+            if "X-Amz-" not in url:
+                assert response.status_code == 413
+                assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+            else:
+                assert response.status_code == 200
+                variables = {
+                    "input": {
+                        "packageId": package_id,
+                        "uploadId": upload_id,
+                        "signature": {"keySignature": pub.key.sign(too_big)},
+                    }
+                }
+                refused = (await gql(flow.PUBLISH, variables, token=pub.account.access_token))[
+                    "publishVersion"
+                ]
+                assert refused["userErrors"] == [
+                    {
+                        "field": "uploadId",
+                        "message": f"The artifact is larger than {limit} bytes.",
+                        "code": "UPLOAD_TOO_LARGE",
+                    }
+                ]
+            assert set(await _objects(app)) == before
 
 
 async def test_the_production_sigstore_artifact(gql: GraphQL, app: FastAPI, tmp_path: Path) -> None:
