@@ -18,7 +18,7 @@ from domain.errors import DomainError, NotFound
 from domain.pagination import Page, PageRequest, paginate
 from resolvers.context import Context
 from resolvers.errors import top_level
-from resolvers.ids import expect_global_id, from_global_id
+from resolvers.ids import from_global_id, id_or_not_found
 from resolvers.mutations import Outcome, run_mutation
 
 T = TypeVar("T")
@@ -76,7 +76,7 @@ async def organization_rows(
 ) -> Page[TenantModel]:
     """A page of one organization's rows; the caller's permission there is checked by the field."""
     stmt = select(model).where(model.organization_id == organization_id)
-    return await _paginate(context, stmt, model.id, request)
+    return await paginated(context, stmt, model.id, request)
 
 
 async def roles(context: Context, organization_id: uuid.UUID) -> Sequence[Role]:
@@ -87,7 +87,7 @@ async def latest_policy_version(context: Context, organization_id: uuid.UUID) ->
     return await repository.latest_policy_version(context.session, organization_id)
 
 
-async def _paginate(
+async def paginated(
     context: Context, stmt: Select[T], key: InstrumentedAttribute[Any], request: PageRequest
 ) -> Page[T]:
     try:
@@ -219,20 +219,13 @@ async def accept_invitation(context: Context, *, token: str) -> Outcome[Membersh
     )
 
 
-def _id_or_not_found(global_id: str, type_name: str, field: str) -> uuid.UUID:
-    value = expect_global_id(global_id, type_name)
-    if value is None:
-        raise NotFound(f"No such {type_name}.", code="NOT_FOUND", field=field)
-    return value
-
-
 async def remove_member(context: Context, *, membership_id: str) -> Outcome[Membership]:
     async def work() -> Membership:
         return await service.remove_member(
             context.session,
             context.principal,
             authorizer=context.authorizer,
-            membership_id=_id_or_not_found(membership_id, "Membership", "membershipId"),
+            membership_id=id_or_not_found(membership_id, "Membership", "membershipId"),
         )
 
     return await run_mutation(context, work)
@@ -261,7 +254,7 @@ async def revoke_api_key(context: Context, *, api_key_id: str) -> Outcome[ApiKey
             context.session,
             context.principal,
             authorizer=context.authorizer,
-            api_key_id=_id_or_not_found(api_key_id, "ApiKey", "apiKeyId"),
+            api_key_id=id_or_not_found(api_key_id, "ApiKey", "apiKeyId"),
         )
 
     return await run_mutation(context, work)

@@ -6,6 +6,8 @@ import base64
 import binascii
 import uuid
 
+from domain.errors import NotFound
+
 
 def to_global_id(type_name: str, id_: uuid.UUID) -> str:
     return base64.urlsafe_b64encode(f"{type_name}:{id_}".encode()).decode().rstrip("=")
@@ -21,6 +23,14 @@ def from_global_id(global_id: str) -> tuple[str, uuid.UUID] | None:
         return (type_name, uuid.UUID(value)) if type_name else None
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
+
+
+def id_or_not_found(global_id: str, type_name: str, field: str) -> uuid.UUID:
+    """The UUID behind a global ID of `type_name`, or a NOT_FOUND domain error on `field`."""
+    value = expect_global_id(global_id, type_name)
+    if value is None:
+        raise NotFound(f"No such {type_name}.", code="NOT_FOUND", field=field)
+    return value
 
 
 def expect_global_id(global_id: str, *type_names: str) -> uuid.UUID | None:

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
@@ -23,7 +23,7 @@ from domain.auth.models import (
     User,
 )
 from domain.marketplace import repository as market_repository
-from domain.marketplace.models import Package, PackageVersion, Publisher, SigningIdentity, VersionStatus
+from domain.marketplace.models import Package, PackageVersion, Publisher, SigningIdentity
 from domain.principal import Principal
 
 M = TypeVar(
@@ -82,18 +82,9 @@ class Loaders:
         )
 
     async def _latest_published(self, keys: Sequence[uuid.UUID]) -> list[PackageVersion | None]:
-        ranked = (
-            select(
-                PackageVersion.id,
-                func.row_number()
-                .over(partition_by=PackageVersion.package_id, order_by=PackageVersion.sort_key.desc())
-                .label("rank"),
-            )
-            .where(PackageVersion.package_id.in_(keys), PackageVersion.status == VersionStatus.PUBLISHED)
-            .subquery()
-        )
+        latest = market_repository.latest_published_versions()
         stmt = select(PackageVersion).where(
-            PackageVersion.id.in_(select(ranked.c.id).where(ranked.c.rank == 1))
+            PackageVersion.id.in_(select(latest.c.id).where(latest.c.package_id.in_(keys)))
         )
         found = {v.package_id: v for v in (await self.session.execute(stmt)).scalars()}
         return [found.get(k) for k in keys]

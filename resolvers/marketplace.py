@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, Subquery, case, func, or_, select
+from sqlalchemy import Select, case, func, literal, or_, select
 
-from domain.errors import DomainError, NotFound
+from domain.clock import clock
 from domain.marketplace import repository, service
 from domain.marketplace.links import DownloadGrant, sign_download
 from domain.marketplace.models import (
@@ -21,24 +21,16 @@ from domain.marketplace.models import (
     SigningIdentity,
     Upload,
     UploadStatus,
-    VersionStatus,
     VersionTransition,
     Visibility,
 )
 from domain.marketplace.service import SignatureInput
 from domain.pagination import Page, PageRequest
+from resolvers.auth import paginated
 from resolvers.context import Context
-from resolvers.errors import bad_user_input, top_level
-from resolvers.ids import expect_global_id
+from resolvers.errors import bad_user_input
+from resolvers.ids import id_or_not_found
 from resolvers.mutations import Outcome, run_mutation
-
-
-def _id(global_id: str, type_name: str, field: str) -> uuid.UUID:
-    value = expect_global_id(global_id, type_name)
-    if value is None:
-        raise NotFound(f"No such {type_name}.", code="NOT_FOUND", field=field)
-    return value
-
 
 # ---------------------------------------------------------------- catalog
 
@@ -75,7 +67,7 @@ async def search_packages(
     if filters.pricing is not None:
         stmt = stmt.where(Package.pricing_model == filters.pricing)
     if filters.risk_levels or filters.verified_only:
-        latest = _latest_published_subquery()
+        latest = repository.latest_published_versions()
         if filters.risk_levels:
             stmt = stmt.where(
                 Package.id.in_(
@@ -92,23 +84,11 @@ async def search_packages(
     else:
         relevance = sum(
             (case((Package.full_name.contains(t, autoescape=True), 3), else_=0) for t in terms),
-            start=case((Package.id.is_(None), 0), else_=0),
+            start=literal(0),
         )
         stmt = stmt.order_by(relevance.desc(), Package.install_count.desc(), Package.id.desc())
     rows = (await context.session.execute(stmt.offset(after).limit(first + 1))).scalars().all()
     return rows[:first], len(rows) > first, int(total or 0)
-
-
-def _latest_published_subquery() -> Subquery:
-    ranked = select(
-        PackageVersion.package_id,
-        PackageVersion.risk_level,
-        func.row_number()
-        .over(partition_by=PackageVersion.package_id, order_by=PackageVersion.sort_key.desc())
-        .label("rank"),
-    ).where(PackageVersion.status == VersionStatus.PUBLISHED)
-    sub = ranked.subquery()
-    return select(sub.c.package_id, sub.c.risk_level).where(sub.c.rank == 1).subquery()
 
 
 async def package_by_name(context: Context, full_name: str) -> Package | None:
@@ -117,20 +97,11 @@ async def package_by_name(context: Context, full_name: str) -> Package | None:
 
 
 async def versions_of(context: Context, package_id: uuid.UUID, request: PageRequest) -> Page[PackageVersion]:
-    from domain.pagination import paginate
-
     stmt = repository.versions_visible_to(context.principal).where(PackageVersion.package_id == package_id)
-    try:
-        return await paginate(
-            context.session, stmt, PackageVersion.id, request, max_page_size=context.runtime.max_page_size
-        )
-    except DomainError as error:
-        raise top_level(error) from error
+    return await paginated(context, stmt, PackageVersion.id, request)
 
 
 async def review_queue(context: Context, request: PageRequest) -> Page[PackageVersion]:
-    from domain.pagination import paginate
-
     stmt = repository.versions_visible_to(context.principal).where(
         PackageVersion.status.in_(repository.UNDER_REVIEW)
     )
@@ -153,12 +124,7 @@ async def review_queue(context: Context, request: PageRequest) -> Page[PackageVe
                 )
             )
         )
-    try:
-        return await paginate(
-            context.session, stmt, PackageVersion.id, request, max_page_size=context.runtime.max_page_size
-        )
-    except DomainError as error:
-        raise top_level(error) from error
+    return await paginated(context, stmt, PackageVersion.id, request)
 
 
 async def own_publisher(context: Context) -> Publisher | None:
@@ -224,7 +190,7 @@ async def revoke_identity(context: Context, *, identity_id: str, reason: str) ->
         return await service.revoke_identity(
             context.session,
             context.principal,
-            identity_id=_id(identity_id, "SigningIdentity", "identityId"),
+            identity_id=id_or_not_found(identity_id, "SigningIdentity", "identityId"),
             reason=reason,
         )
 
@@ -304,8 +270,8 @@ async def publish_version(
             context.principal,
             storage=market.storage,
             config=market.publish,
-            package_id=_id(package_id, "Package", "packageId"),
-            upload_id=_id(upload_id, "Upload", "uploadId"),
+            package_id=id_or_not_found(package_id, "Package", "packageId"),
+            upload_id=id_or_not_found(upload_id, "Upload", "uploadId"),
             signature=SignatureInput(sigstore_bundle=sigstore_bundle, key_signature=key_signature),
         )
 
@@ -340,7 +306,7 @@ async def publish_version_upload(
             context.principal,
             storage=market.storage,
             config=market.publish,
-            package_id=_id(package_id, "Package", "packageId"),
+            package_id=id_or_not_found(package_id, "Package", "packageId"),
             upload_id=upload.id,
             signature=SignatureInput(sigstore_bundle=sigstore_bundle, key_signature=key_signature),
         )
@@ -352,7 +318,7 @@ async def review_step(
     context: Context, action: str, *, version_id: str, reason: str | None
 ) -> Outcome[PackageVersion]:
     async def work() -> PackageVersion:
-        vid = _id(version_id, "PackageVersion", "versionId")
+        vid = id_or_not_found(version_id, "PackageVersion", "versionId")
         session, principal = context.session, context.principal
         if action == "start":
             return await service.start_review(session, principal, version_id=vid)
@@ -372,8 +338,8 @@ async def install_package(context: Context, *, package_id: str, version_id: str 
         return await service.install_package(
             context.session,
             context.principal,
-            package_id=_id(package_id, "Package", "packageId"),
-            version_id=_id(version_id, "PackageVersion", "versionId") if version_id else None,
+            package_id=id_or_not_found(package_id, "Package", "packageId"),
+            version_id=id_or_not_found(version_id, "PackageVersion", "versionId") if version_id else None,
         )
 
     return await run_mutation(context, work)
@@ -382,7 +348,7 @@ async def install_package(context: Context, *, package_id: str, version_id: str 
 async def uninstall_package(context: Context, *, package_id: str) -> Outcome[Install]:
     async def work() -> Install:
         return await service.uninstall_package(
-            context.session, context.principal, package_id=_id(package_id, "Package", "packageId")
+            context.session, context.principal, package_id=id_or_not_found(package_id, "Package", "packageId")
         )
 
     return await run_mutation(context, work)
@@ -402,14 +368,14 @@ async def create_download(context: Context, *, version_id: str) -> Outcome[Downl
 
     async def work() -> DownloadLink:
         grant = await service.download(
-            context.session, context.principal, version_id=_id(version_id, "PackageVersion", "versionId")
+            context.session,
+            context.principal,
+            version_id=id_or_not_found(version_id, "PackageVersion", "versionId"),
         )
         presigned = await market.storage.presigned_get_url(
             grant.storage_key, expires=market.link_lifetime, filename=grant.filename
         )
         if presigned is not None:
-            from domain.clock import clock
-
             return DownloadLink(
                 presigned, grant.sha256, grant.size, grant.filename, clock.now() + market.link_lifetime
             )

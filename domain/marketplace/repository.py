@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, Select, exists, false, or_, select
+from sqlalchemy import ColumnElement, Select, Subquery, exists, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.auth.models import Organization
@@ -104,6 +104,23 @@ async def is_platform_reviewer(session: AsyncSession, organization_id: uuid.UUID
             select(Organization.marketplace_reviewer).where(Organization.id == organization_id)
         )
     )
+
+
+def latest_published_versions() -> Subquery:
+    """(id, package_id, risk_level) of each package's newest published version, by semver."""
+    ranked = (
+        select(
+            PackageVersion.id,
+            PackageVersion.package_id,
+            PackageVersion.risk_level,
+            func.row_number()
+            .over(partition_by=PackageVersion.package_id, order_by=PackageVersion.sort_key.desc())
+            .label("rank"),
+        )
+        .where(PackageVersion.status == VersionStatus.PUBLISHED)
+        .subquery()
+    )
+    return select(ranked.c.id, ranked.c.package_id, ranked.c.risk_level).where(ranked.c.rank == 1).subquery()
 
 
 async def latest_published(session: AsyncSession, package_id: uuid.UUID) -> PackageVersion | None:
