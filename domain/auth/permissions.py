@@ -63,7 +63,3 @@ BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
 }
 
 OWNER_ROLE = "owner"
-
-
-def is_permission(value: str) -> bool:
-    return value in PERMISSIONS

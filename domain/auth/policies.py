@@ -23,7 +23,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.auth import repository
 from domain.auth.models import Organization, PolicyRule, PolicyVersion
 from domain.clock import clock
-from domain.errors import AuthenticationFailed, PermissionDenied
 from domain.principal import Principal, PrincipalKind
 
 MODEL_TEXT = """
@@ -162,14 +161,6 @@ class Authorizer:
         if principal.scopes is not None and permission not in principal.scopes:
             return Decision(False, permission, None, "The API key's scopes do not include this permission.")
         return await self.decide_for_subject(principal.organization_id, principal.subject, permission)
-
-    async def require(self, principal: Principal, permission: str) -> Decision:
-        if not principal.is_authenticated:
-            raise AuthenticationFailed("Authentication required.", code="UNAUTHENTICATED")
-        decision = await self.decide(principal, permission)
-        if not decision.allowed:
-            raise PermissionDenied(f"Missing permission {permission}.", code="FORBIDDEN")
-        return decision
 
     async def permissions_of(self, organization_id: uuid.UUID, subject: str) -> set[str]:
         version = await self._version(organization_id)

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import TypeVar
 
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import Select, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.auth.models import (
@@ -144,8 +144,3 @@ async def get_role(session: AsyncSession, organization_id: uuid.UUID, name: str)
 async def signing_keys_unretired(session: AsyncSession) -> Sequence[SigningKey]:
     stmt = select(SigningKey).where(SigningKey.retired_at.is_(None)).order_by(SigningKey.created_at.desc())
     return (await session.execute(stmt)).scalars().all()
-
-
-async def count(session: AsyncSession, stmt: Select[object]) -> int:
-    total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    return int(total or 0)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,7 +26,6 @@ from domain.auth.models import (
     Invitation,
     Membership,
     Organization,
-    PolicyRule,
     PolicyVersion,
     RefreshToken,
     Role,
@@ -841,15 +840,6 @@ async def authorize(
     return decision
 
 
-async def roles_of_subject(session: AsyncSession, organization_id: uuid.UUID, subject: str) -> list[str]:
-    rows = await session.execute(
-        select(PolicyRule.v1).where(
-            PolicyRule.organization_id == organization_id, PolicyRule.ptype == "g", PolicyRule.v0 == subject
-        )
-    )
-    return sorted(r.removeprefix("role:") for r in rows.scalars())
-
-
 async def policy_version(
     session: AsyncSession, principal: Principal, *, number: int, field: str
 ) -> PolicyVersion:
@@ -870,10 +860,3 @@ async def policy_diff(
     newer = await policy_version(session, principal, number=to_version, field="to")
     added, removed = policies.diff_versions(older, newer)
     return older, newer, added, removed
-
-
-async def member_count(session: AsyncSession, organization_id: uuid.UUID) -> int:
-    total = await session.scalar(
-        select(func.count()).select_from(Membership).where(Membership.organization_id == organization_id)
-    )
-    return int(total or 0)
