@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 
 from domain.clock import clock
-from tests.helpers import Account, GraphQL, member_with_role, sign_up
+from tests.helpers import Account, GraphQL, log_in, member_with_role, sign_up
 from tests.marketplace import flow
 from tests.marketplace.wpk_builder import build_wpk, default_manifest
 
@@ -301,7 +301,9 @@ async def test_tampered_and_expired_download_links_are_refused(
     lifetime = app.state.runtime.marketplace.link_lifetime
     clock.freeze(clock.now() - lifetime - timedelta(minutes=1))
     try:
-        stale = (await download(gql, consumer, version["id"]))["download"]
+        # tokens are checked against the same clock, so the consumer signs in "back then" too
+        then = await log_in(gql, consumer.email, consumer.organization_slug)
+        stale = (await download(gql, then, version["id"]))["download"]
     finally:
         clock.unfreeze()
     stale_path = stale["url"][stale["url"].index("/artifacts/") :]
