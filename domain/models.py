@@ -1,10 +1,11 @@
 """Every area's models, imported once so `Base.metadata` is complete (Alembic, checks)."""
 
 from domain.auth import models as auth_models
+from domain.billing import models as billing_models
 from domain.db import Base
 from domain.events import models as event_models
 from domain.marketplace import models as marketplace_models
 
 metadata = Base.metadata
 
-__all__ = ["auth_models", "event_models", "marketplace_models", "metadata"]
+__all__ = ["auth_models", "billing_models", "event_models", "marketplace_models", "metadata"]

@@ -20,6 +20,9 @@ class Organization(IdMixin, Base):
     created_at: Mapped[datetime]
     # Set by the platform operator (`atom orgs trust-reviewer`): its reviewers review public packages.
     marketplace_reviewer: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Set by `atom orgs platform-operator`: its members manage the billing catalogue (meters, plans),
+    # finalize and void invoices, and read platform-wide revenue.
+    platform_operator: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class User(IdMixin, Base):

@@ -433,6 +433,19 @@ async def set_marketplace_reviewer(
     return organization
 
 
+async def set_platform_operator(
+    session: AsyncSession, principal: Principal, *, slug: str, operator: bool
+) -> Organization:
+    """Operator action: make an organization (un)able to manage the billing catalogue and invoices."""
+    if principal.kind is not PrincipalKind.SYSTEM:
+        raise PermissionDenied("Only the platform operator decides this.", code="FORBIDDEN")
+    organization = await repository.get_organization_by_slug(session, slug)
+    if organization is None:
+        raise NotFound(f"No organization {slug!r}.", code=Code.ORGANIZATION_NOT_FOUND, field="slug")
+    organization.platform_operator = operator
+    return organization
+
+
 async def create_organization(
     session: AsyncSession, principal: Principal, *, name: str, slug: str
 ) -> Organization:

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.auth.secrets import digest_secret, new_secret
+from domain.billing import service as billing
 from domain.clock import clock
 from domain.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from domain.events.bus import record
@@ -798,7 +799,12 @@ def _reason(reason: str | None) -> str:
 
 
 async def install_package(
-    session: AsyncSession, principal: Principal, *, package_id: uuid.UUID, version_id: uuid.UUID | None
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    package_id: uuid.UUID,
+    version_id: uuid.UUID | None,
+    publisher_share_bps: int = 8000,
 ) -> Install:
     """Install (or upgrade/downgrade to) a published version: the organization's entitlement."""
     organization_id = _require_org(principal)
@@ -837,6 +843,10 @@ async def install_package(
             package.install_count += 1
         install.version_id, install.active, install.updated_at = version.id, True, now
     await session.flush()
+    # A priced package is charged from now, at today's price (billing refuses a second currency).
+    await billing.package_installed(
+        session, organization_id=organization_id, package=package, publisher_share_bps=publisher_share_bps
+    )
     record(
         session,
         type=event_type,
@@ -858,6 +868,7 @@ async def uninstall_package(session: AsyncSession, principal: Principal, *, pack
     package = await session.get(Package, package_id)
     if package is not None:
         package.install_count = max(0, package.install_count - 1)
+    await billing.package_uninstalled(session, organization_id=organization_id, package_id=package_id)
     record(
         session,
         type="install.removed",

@@ -1,0 +1,1 @@
+"""Billing and metering: meters, usage, plans, subscriptions, invoices, budgets, Stripe."""
