@@ -8,6 +8,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -17,18 +18,21 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain.auth.keys import KeyRing
 from domain.auth.policies import PolicyEngine
 from domain.auth.tokens import VERIFICATION_LEEWAY, TokenService, TokenSettings
+from domain.billing.invoicing import close_ended_periods
+from domain.billing.stripe_sync import StripeGateway, sync_forever
 from domain.db import make_engine, make_sessionmaker, unit_of_work
 from domain.marketplace.analysis import load_rules
 from domain.marketplace.archive import ArchiveLimits
 from domain.marketplace.service import PublishConfig, collect_garbage
 from domain.storage import make_storage
-from resolvers.context import MarketplaceRuntime, Runtime
+from resolvers.context import BillingRuntime, MarketplaceRuntime, Runtime
 from schema import SchemaOptions, build_schema
 from server.artifacts import router as artifact_routes
 from server.graphql import HTTPGraphQLError, graphql_router, http_error_handler
 from server.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from server.routes import router as routes
 from server.settings import Settings
+from server.webhooks import router as webhook_routes
 
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger("atom.server")
@@ -77,6 +81,10 @@ def build_runtime(settings: Settings) -> Runtime:
         policy_engine=PolicyEngine(),
         max_page_size=settings.max_page_size,
         marketplace=build_marketplace(settings),
+        billing=BillingRuntime(
+            publisher_share_bps=settings.billing_publisher_share_bps,
+            usage_max_future=timedelta(seconds=settings.usage_max_future_seconds),
+        ),
     )
 
 
@@ -96,6 +104,28 @@ async def _collect_uploads_forever(sessionmaker: async_sessionmaker[AsyncSession
             log.exception("upload garbage collection failed")
 
 
+PERIOD_CLOSE_INTERVAL_SECONDS = 3600
+
+
+async def _close_periods_forever(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """Every hour, finalize the invoices of ended periods (each once: the database refuses a second)."""
+    while True:
+        try:
+            made = await close_ended_periods(sessionmaker)
+            if made:
+                log.info("finalized %d invoices of ended periods", len(made))
+        except Exception:  # the next round tries again
+            log.exception("closing ended billing periods failed")
+        await asyncio.sleep(PERIOD_CLOSE_INTERVAL_SECONDS)
+
+
+def stripe_gateway(settings: Settings) -> StripeGateway | None:
+    """The Stripe gateway, when an API key is set (otherwise nothing is sent to Stripe)."""
+    if settings.stripe_api_key is None or not settings.stripe_api_key.get_secret_value():
+        return None
+    return StripeGateway(settings.stripe_api_key.get_secret_value(), api_base=settings.stripe_api_base)
+
+
 def create_app(settings: Settings) -> FastAPI:
     settings.ensure_home()
     engine = make_engine(settings.database_url)
@@ -107,14 +137,26 @@ def create_app(settings: Settings) -> FastAPI:
         async with unit_of_work(sessionmaker) as session:
             await runtime.tokens.keyring.ensure_active(session)
         collector = asyncio.create_task(_collect_uploads_forever(sessionmaker, runtime))
+        background = [collector]
+        if settings.billing_close_periods:
+            background.append(asyncio.create_task(_close_periods_forever(sessionmaker)))
+        gateway = stripe_gateway(settings)
+        if gateway is not None:  # the outbox's only sender; finalizing never waits on Stripe
+            interval = settings.stripe_sync_interval_seconds
+            syncing = sync_forever(sessionmaker, gateway, interval_seconds=interval)
+            background.append(asyncio.create_task(syncing))
         # Everything built so far (schema, ORM, libraries) lives as long as the process: keep it
         # out of the collector's generations, so full collections stay short (see performance.md).
         gc.collect()
         gc.freeze()
         yield
-        collector.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await collector
+        for task in background:
+            task.cancel()
+        for task in background:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if gateway is not None:
+            await gateway.aclose()
         await engine.dispose()
 
     app = FastAPI(
@@ -131,6 +173,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(HTTPGraphQLError, http_error_handler)
     app.include_router(routes)
     app.include_router(artifact_routes)
+    app.include_router(webhook_routes)
     app.include_router(
         graphql_router(build_schema(schema_options(settings)), graphiql=settings.graphiql_enabled)
     )

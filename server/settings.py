@@ -52,6 +52,19 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 512 * 1024 * 1024
     sigstore_trust: Literal["production", "staging"] = "production"
 
+    # Billing
+    # the publishers' share of package charges, in basis points
+    billing_publisher_share_bps: int = Field(default=8000, ge=0, le=10000)
+    usage_max_future_seconds: int = Field(default=300, ge=0)  # how far ahead of now an event may be stamped
+    billing_close_periods: bool = True  # the server finalizes ended periods' invoices by itself
+
+    # Stripe: off without an API key. The API base is for stripe-mock in tests.
+    stripe_api_key: SecretStr | None = None
+    stripe_api_base: str = ""  # empty: Stripe's own (https://api.stripe.com)
+    stripe_webhook_secret: SecretStr | None = None
+    stripe_webhook_tolerance_seconds: int = 300
+    stripe_sync_interval_seconds: float = 5.0
+
     log_level: str = "INFO"
     seed_demo_on_first_start: bool = True
 

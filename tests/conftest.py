@@ -68,6 +68,8 @@ def make_settings(database_url: str, home: Path, **overrides: object) -> Setting
         "home": home,
         "master_key": MasterKey.generate_b64(),
         "seed_demo_on_first_start": False,
+        # tests move the clock across month ends and finalize invoices themselves
+        "billing_close_periods": False,
         "env": "development",
         "issuer": "http://atom.test",
         **_storage_settings(home),
