@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.auth import policies, repository, service
-from domain.auth.models import Membership, User
+from domain.auth.models import Membership, Organization, User
 from domain.auth.policies import Authorizer, PolicyEngine, domain_of, role_subject
 from domain.auth.secrets import hash_password
+from domain.billing import rating
+from domain.billing import service as billing
+from domain.billing.periods import period_of
+from domain.billing.usage import EventInput, ingest
 from domain.clock import clock
 from domain.principal import Principal
 
@@ -68,4 +74,79 @@ async def seed_demo(session: AsyncSession, engine: PolicyEngine) -> DemoCredenti
         scopes=["packages:read", "packages:publish", "usage:write"],
         roles=["developer"],
     )
+    await _seed_billing(session, org, owner_principal)
     return DemoCredentials(DEMO_ORG_SLUG, tuple((e, r) for e, _n, r in DEMO_USERS), DEMO_PASSWORD, secret)
+
+
+async def _seed_billing(session: AsyncSession, org: Organization, principal: Principal) -> None:
+    """Acme runs the demo platform (so its finance member sees platform revenue too), offers two plans,
+    is on the Team plan since the start of the month and has used it every day since."""
+    org.platform_operator = True
+    await session.flush()
+    per_unit = rating.PriceModel.PER_UNIT
+    await billing.create_plan(
+        session,
+        principal,
+        key="starter",
+        name="Starter",
+        currency="EUR",
+        monthly_fee=0,
+        prices=[
+            billing.PriceInput(
+                "tokens",
+                rating.PriceSpec(per_unit, unit_amount=Decimal("0.002"), included_quantity=Decimal(100_000)),
+            ),
+            billing.PriceInput("tool_calls", rating.PriceSpec(per_unit, unit_amount=Decimal("0.1"))),
+        ],
+    )
+    await billing.create_plan(
+        session,
+        principal,
+        key="team",
+        name="Team",
+        currency="EUR",
+        monthly_fee=4900,
+        prices=[
+            billing.PriceInput(
+                "tokens",
+                rating.PriceSpec(
+                    rating.PriceModel.GRADUATED,
+                    tiers=(
+                        rating.Tier(up_to=Decimal(1_000_000), unit_amount=Decimal(0)),
+                        rating.Tier(up_to=None, unit_amount=Decimal("0.0015")),
+                    ),
+                ),
+            ),
+            billing.PriceInput("tool_calls", rating.PriceSpec(per_unit, unit_amount=Decimal("0.05"))),
+            billing.PriceInput(
+                "job_minutes",
+                rating.PriceSpec(
+                    rating.PriceModel.PACKAGE, package_size=Decimal(60), package_amount=Decimal(90)
+                ),
+            ),
+        ],
+    )
+    subscription = await billing.subscribe(
+        session, principal, plan_key="team", billing_email="finance@acme.example"
+    )
+    now = clock.now()
+    subscription.started_at = period_of(now).start  # the demo tenant has been on it all month
+    events = []
+    day = subscription.started_at
+    while day < now:
+        n = day.day
+        events += [
+            EventInput(
+                "tokens", Decimal(180_000 + 7_919 * n % 50_000), day + timedelta(hours=9), f"demo-tokens-{n}"
+            ),
+            EventInput("tool_calls", Decimal(40 + n * 3 % 25), day + timedelta(hours=10), f"demo-calls-{n}"),
+            EventInput(
+                "job_minutes", Decimal(25 + n * 7 % 40), day + timedelta(hours=11), f"demo-minutes-{n}"
+            ),
+        ]
+        day += timedelta(days=1)
+    events = [e for e in events if e.timestamp <= now]
+    if events:
+        await ingest(
+            session, organization_id=org.id, actor="system:demo", events=events, max_future=timedelta(0)
+        )

@@ -30,6 +30,12 @@ class MarketplaceRuntime:
 
 
 @dataclass(frozen=True, slots=True)
+class BillingRuntime:
+    publisher_share_bps: int = 8000  # the publishers' part of each package charge
+    usage_max_future: timedelta = timedelta(minutes=5)  # how far ahead an event may be stamped
+
+
+@dataclass(frozen=True, slots=True)
 class Runtime:
     """Process-wide services, built once by the server."""
 
@@ -37,6 +43,7 @@ class Runtime:
     policy_engine: PolicyEngine
     max_page_size: int
     marketplace: MarketplaceRuntime
+    billing: BillingRuntime = BillingRuntime()
 
 
 @dataclass

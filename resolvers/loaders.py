@@ -22,6 +22,7 @@ from domain.auth.models import (
     Role,
     User,
 )
+from domain.billing.models import Budget, Invoice, Meter, Plan
 from domain.marketplace import repository as market_repository
 from domain.marketplace.models import Package, PackageVersion, Publisher, SigningIdentity
 from domain.principal import Principal
@@ -39,6 +40,10 @@ M = TypeVar(
     PackageVersion,
     Publisher,
     SigningIdentity,
+    Invoice,
+    Budget,
+    Plan,
+    Meter,
 )
 
 
@@ -71,6 +76,12 @@ class Loaders:
         # Publishers and signing identities are public facts about published work.
         self.publisher_by_id = _by_id(session, select(Publisher), Publisher)
         self.signing_identity_by_id = _by_id(session, select(SigningIdentity), SigningIdentity)
+        own = principal.organization_id  # billing rows are the active organization's only
+        self.invoice_by_id = _by_id(session, select(Invoice).where(Invoice.organization_id == own), Invoice)
+        self.budget_by_id = _by_id(session, select(Budget).where(Budget.organization_id == own), Budget)
+        # The catalogue (plans, meters) is public to every signed-in caller.
+        self.plan_by_id = _by_id(session, select(Plan), Plan)
+        self.meter_by_id = _by_id(session, select(Meter), Meter)
         self.latest_published_by_package: DataLoader[uuid.UUID, PackageVersion | None] = DataLoader(
             load_fn=self._latest_published
         )

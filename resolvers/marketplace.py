@@ -340,6 +340,7 @@ async def install_package(context: Context, *, package_id: str, version_id: str 
             context.principal,
             package_id=id_or_not_found(package_id, "Package", "packageId"),
             version_id=id_or_not_found(version_id, "PackageVersion", "versionId") if version_id else None,
+            publisher_share_bps=context.runtime.billing.publisher_share_bps,
         )
 
     return await run_mutation(context, work)

@@ -33,7 +33,9 @@ async def run_mutation(context: Context, work: Callable[[], Awaitable[T]]) -> Ou
         else:
             await savepoint.rollback()
         log.info("mutation refused", extra={"code": error.code, "field": error.field})
-        return Outcome(None, [UserErrorData.from_domain(error)])
+        # An error may stand for several (a usage batch names every bad event): report each.
+        several: list[DomainError] = getattr(error, "errors", None) or [error]
+        return Outcome(None, [UserErrorData.from_domain(e) for e in several])
     except BaseException:
         await savepoint.rollback()
         raise

@@ -16,6 +16,7 @@ from strawberry.types import ExecutionContext, Info
 
 from resolvers.errors import bad_user_input
 from schema.auth import AuthMutation, AuthQuery
+from schema.billing import BIG_INT_SCALAR, BigInt, BillingMutation, BillingQuery
 from schema.extensions import (
     DocumentLimits,
     ErrorShaping,
@@ -31,8 +32,8 @@ from schema.uploads import MultipartOnlyForUploads
 
 log = logging.getLogger("atom.graphql")
 
-Query = merge_types("Query", (NodeQuery, AuthQuery, MarketplaceQuery))
-Mutation = merge_types("Mutation", (AuthMutation, MarketplaceMutation))
+Query = merge_types("Query", (NodeQuery, AuthQuery, MarketplaceQuery, BillingQuery))
+Mutation = merge_types("Mutation", (AuthMutation, MarketplaceMutation, BillingMutation))
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +98,7 @@ def build_schema(options: SchemaOptions | None = None) -> AtomSchema:
     if not options.introspection:
         extensions.append(DisableIntrospection)
     config = StrawberryConfig(
+        scalar_map={BigInt: BIG_INT_SCALAR},
         disable_field_suggestions=not options.field_suggestions,
         batching_config={"max_operations": options.batching_max_operations}
         if options.batching_max_operations > 0

@@ -152,6 +152,54 @@ def orgs_trust_reviewer(slug: str, revoke: bool) -> None:
     click.echo(f"{slug}: marketplace reviewer {'revoked' if revoke else 'trusted'}")
 
 
+async def _operator(slug: str, operator: bool) -> None:
+    from domain.auth.service import set_platform_operator
+    from domain.db import make_engine, make_sessionmaker, unit_of_work
+    from domain.principal import Principal
+
+    engine = make_engine(get_settings().database_url)
+    try:
+        async with unit_of_work(make_sessionmaker(engine)) as session:
+            await set_platform_operator(session, Principal.system(), slug=slug, operator=operator)
+    finally:
+        await engine.dispose()
+
+
+@orgs.command("platform-operator")
+@click.argument("slug")
+@click.option("--revoke", is_flag=True, help="Take the operator role away again.")
+def orgs_platform_operator(slug: str, revoke: bool) -> None:
+    """Let SLUG's billing members manage meters, plans and invoices and read platform revenue."""
+    asyncio.run(_operator(slug, not revoke))
+    click.echo(f"{slug}: platform operator {'revoked' if revoke else 'granted'}")
+
+
+@main.group()
+def billing() -> None:
+    """Billing: close ended periods, push to Stripe."""
+
+
+async def _close_periods() -> int:
+    from domain.billing.invoicing import close_ended_periods
+    from domain.db import make_engine, make_sessionmaker
+
+    engine = make_engine(get_settings().database_url)
+    try:
+        made = await close_ended_periods(make_sessionmaker(engine))
+    finally:
+        await engine.dispose()
+    for invoice in made:
+        click.echo(f"finalized {invoice.number}: {invoice.total} {invoice.currency}")
+    return len(made)
+
+
+@billing.command("close-periods")
+def billing_close_periods() -> None:
+    """Finalize the invoice of every ended period that has none yet (the server does this hourly)."""
+    count = asyncio.run(_close_periods())
+    click.echo(f"{count} invoice(s) finalized")
+
+
 @main.group()
 def keys() -> None:
     """JWT signing keys (P-8)."""

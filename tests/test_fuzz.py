@@ -95,6 +95,23 @@ schemathesis.graphql.scalar("_Any", _REPRESENTATION)
 schemathesis.graphql.scalar(
     "Upload", st.one_of(st.text(max_size=20).map(nodes.String), st.integers().map(nodes.Int))
 )
+# Decimals as GraphQL strings (numbers, and the hostile NaN/Infinity/garbage too); BigInt as ints and strings.
+schemathesis.graphql.scalar(
+    "Decimal",
+    st.one_of(
+        st.decimals(allow_nan=True, allow_infinity=True).map(lambda d: nodes.String(str(d))),
+        st.sampled_from(["NaN", "-Infinity", "1e999999", "", "abc"]).map(nodes.String),
+        st.integers().map(nodes.Int),
+    ),
+)
+schemathesis.graphql.scalar(
+    "BigInt",
+    st.one_of(
+        st.integers().map(nodes.Int),
+        st.text(max_size=25).map(nodes.String),
+        st.floats(allow_nan=False).map(nodes.Float),
+    ),
+)
 
 
 def _fuzz_settings(max_examples: int) -> settings:
