@@ -130,15 +130,18 @@ def orgs() -> None:
     """Platform operator actions on organizations."""
 
 
-async def _trust(slug: str, trusted: bool) -> None:
-    from domain.auth.service import set_marketplace_reviewer
+async def _set_flag(slug: str, flag: str, value: bool) -> None:
+    from domain.auth.service import set_marketplace_reviewer, set_platform_operator
     from domain.db import make_engine, make_sessionmaker, unit_of_work
     from domain.principal import Principal
 
     engine = make_engine(get_settings().database_url)
     try:
         async with unit_of_work(make_sessionmaker(engine)) as session:
-            await set_marketplace_reviewer(session, Principal.system(), slug=slug, trusted=trusted)
+            if flag == "marketplace_reviewer":
+                await set_marketplace_reviewer(session, Principal.system(), slug=slug, trusted=value)
+            else:
+                await set_platform_operator(session, Principal.system(), slug=slug, operator=value)
     finally:
         await engine.dispose()
 
@@ -148,21 +151,8 @@ async def _trust(slug: str, trusted: bool) -> None:
 @click.option("--revoke", is_flag=True, help="Stop trusting the organization's reviewers.")
 def orgs_trust_reviewer(slug: str, revoke: bool) -> None:
     """Let SLUG's reviewers review other organizations' public packages."""
-    asyncio.run(_trust(slug, not revoke))
+    asyncio.run(_set_flag(slug, "marketplace_reviewer", not revoke))
     click.echo(f"{slug}: marketplace reviewer {'revoked' if revoke else 'trusted'}")
-
-
-async def _operator(slug: str, operator: bool) -> None:
-    from domain.auth.service import set_platform_operator
-    from domain.db import make_engine, make_sessionmaker, unit_of_work
-    from domain.principal import Principal
-
-    engine = make_engine(get_settings().database_url)
-    try:
-        async with unit_of_work(make_sessionmaker(engine)) as session:
-            await set_platform_operator(session, Principal.system(), slug=slug, operator=operator)
-    finally:
-        await engine.dispose()
 
 
 @orgs.command("platform-operator")
@@ -170,7 +160,7 @@ async def _operator(slug: str, operator: bool) -> None:
 @click.option("--revoke", is_flag=True, help="Take the operator role away again.")
 def orgs_platform_operator(slug: str, revoke: bool) -> None:
     """Let SLUG's billing members manage meters, plans and invoices and read platform revenue."""
-    asyncio.run(_operator(slug, not revoke))
+    asyncio.run(_set_flag(slug, "platform_operator", not revoke))
     click.echo(f"{slug}: platform operator {'revoked' if revoke else 'granted'}")
 
 

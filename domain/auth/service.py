@@ -420,15 +420,20 @@ async def sync_builtin_roles(session: AsyncSession, organization_id: uuid.UUID) 
     await policies.add_rules(session, organization_id, wanted)
 
 
-async def set_marketplace_reviewer(
-    session: AsyncSession, principal: Principal, *, slug: str, trusted: bool
-) -> Organization:
-    """Operator action: trust (or stop trusting) an organization's reviewers with public packages."""
+async def _operator_organization(session: AsyncSession, principal: Principal, slug: str) -> Organization:
     if principal.kind is not PrincipalKind.SYSTEM:
         raise PermissionDenied("Only the platform operator decides this.", code="FORBIDDEN")
     organization = await repository.get_organization_by_slug(session, slug)
     if organization is None:
         raise NotFound(f"No organization {slug!r}.", code=Code.ORGANIZATION_NOT_FOUND, field="slug")
+    return organization
+
+
+async def set_marketplace_reviewer(
+    session: AsyncSession, principal: Principal, *, slug: str, trusted: bool
+) -> Organization:
+    """Operator action: trust (or stop trusting) an organization's reviewers with public packages."""
+    organization = await _operator_organization(session, principal, slug)
     organization.marketplace_reviewer = trusted
     return organization
 
@@ -437,11 +442,7 @@ async def set_platform_operator(
     session: AsyncSession, principal: Principal, *, slug: str, operator: bool
 ) -> Organization:
     """Operator action: make an organization (un)able to manage the billing catalogue and invoices."""
-    if principal.kind is not PrincipalKind.SYSTEM:
-        raise PermissionDenied("Only the platform operator decides this.", code="FORBIDDEN")
-    organization = await repository.get_organization_by_slug(session, slug)
-    if organization is None:
-        raise NotFound(f"No organization {slug!r}.", code=Code.ORGANIZATION_NOT_FOUND, field="slug")
+    organization = await _operator_organization(session, principal, slug)
     organization.platform_operator = operator
     return organization
 

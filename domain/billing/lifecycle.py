@@ -38,7 +38,8 @@ def enqueue(
     )
 
 
-def _event(session: AsyncSession, invoice: Invoice, type_: str, actor: str, **extra: object) -> None:
+def invoice_event(session: AsyncSession, invoice: Invoice, type_: str, actor: str, **extra: object) -> None:
+    """The domain event of an invoice's step (`invoice.finalized`, `.paid`, `.payment_failed`, `.voided`)."""
     record(
         session,
         type=type_,
@@ -65,7 +66,7 @@ async def mark_paid(
         raise Conflict(f"Invoice {invoice.number} is void and cannot be paid.", code=Code.INVOICE_VOID)
     invoice.status = InvoiceStatus.PAID
     invoice.paid_at = at or clock.now()
-    _event(session, invoice, "invoice.paid", actor)
+    invoice_event(session, invoice, "invoice.paid", actor)
     await session.flush()
     return True
 
@@ -77,7 +78,7 @@ async def mark_payment_failed(
     if invoice.status is not InvoiceStatus.OPEN:
         return False
     invoice.payment_failed_at = at or clock.now()
-    _event(session, invoice, "invoice.payment_failed", actor)
+    invoice_event(session, invoice, "invoice.payment_failed", actor)
     await session.flush()
     return True
 
@@ -100,6 +101,6 @@ async def void(
     invoice.void_reason = reason
     if sync_to_stripe:
         enqueue(session, OutboxKind.INVOICE_VOID, invoice.organization_id, invoice.id)
-    _event(session, invoice, "invoice.voided", actor, reason=reason)
+    invoice_event(session, invoice, "invoice.voided", actor, reason=reason)
     await session.flush()
     return True
