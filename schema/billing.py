@@ -240,7 +240,7 @@ class InvoiceLine:
             description=line.description,
             period_start=line.period_start,
             period_end=line.period_end,
-            quantity=micros_to_decimal(line.quantity_micros),
+            quantity=Decimal(line.quantity).normalize(),
             amount=money(line.amount, currency),
             publisher_share=money(line.publisher_share, currency),
             meter_pk=line.meter_id,

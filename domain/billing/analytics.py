@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.billing.models import (
@@ -27,7 +27,7 @@ from domain.billing.models import (
     UsageEvent,
 )
 from domain.billing.periods import Period, period_of
-from domain.billing.usage import _filters, aggregate
+from domain.billing.usage import _filters, aggregate, combine
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,15 +192,16 @@ async def usage_summary(
         *_filters(meter),
     ]
     match meter.aggregation:
-        case Aggregation.SUM:
-            value: Any = func.sum(UsageEvent.quantity_micros)
+        case Aggregation.SUM:  # whole units and remainders apart: see usage.aggregate_statement
+            whole: Any = func.sum(UsageEvent.quantity_micros // MICROS)
+            rest: Any = func.sum(UsageEvent.quantity_micros % MICROS)
         case Aggregation.COUNT:
-            value = func.count() * MICROS
+            whole, rest = func.count(), literal(0)
         case Aggregation.MAX:
-            value = func.max(UsageEvent.quantity_micros)
+            whole, rest = literal(0), func.max(UsageEvent.quantity_micros)
         case Aggregation.UNIQUE_COUNT:
             prop = UsageEvent.properties[meter.property or ""].as_string()
-            value = func.count(func.distinct(prop)) * MICROS
+            whole, rest = func.count(func.distinct(prop)), literal(0)
             where.append(prop.is_not(None))
         case Aggregation.LATEST:
             ranked = (
@@ -221,7 +222,7 @@ async def usage_summary(
             )
             total = await aggregate(session, meter, organization_id, period.start, period.end)
             return UsageSummary(meter, period, total, buckets)
-    rows = await session.execute(select(label, value).where(*where).group_by(label).order_by(label))
-    buckets = [UsageBucket(_parse_label(b), Decimal(int(v or 0)) / MICROS) for b, v in rows.all()]
+    grouped = await session.execute(select(label, whole, rest).where(*where).group_by(label).order_by(label))
+    buckets = [UsageBucket(_parse_label(b), combine(w, r)) for b, w, r in grouped.all()]
     total = await aggregate(session, meter, organization_id, period.start, period.end)
     return UsageSummary(meter, period, total, buckets)

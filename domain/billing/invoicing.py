@@ -14,6 +14,7 @@ period while it is being invoiced (ingestion holds a shared lock on the same row
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -26,9 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.billing import rating
 from domain.billing.errors import BillingErrorCode as Code
-from domain.billing.lifecycle import enqueue
+from domain.billing.lifecycle import enqueue, invoice_event
 from domain.billing.models import (
-    MICROS,
     BillingAccount,
     Invoice,
     InvoiceLine,
@@ -46,7 +46,9 @@ from domain.billing.usage import PACKAGE_RUNS, aggregate
 from domain.clock import clock
 from domain.db import unit_of_work
 from domain.errors import Conflict, DomainError, InvalidInput, NotFound
-from domain.events.bus import record
+
+log = logging.getLogger("atom.billing")
+MAX_AMOUNT = 2**53 - 1  # minor units: exact in every client's JSON numbers, and far inside 64 bits
 
 
 @dataclass(slots=True)
@@ -55,7 +57,7 @@ class LineDraft:
     description: str
     period_start: datetime
     period_end: datetime
-    quantity_micros: int
+    quantity: Decimal
     amount: int
     meter_id: uuid.UUID | None = None
     meter_key: str | None = None
@@ -99,6 +101,12 @@ async def draft(session: AsyncSession, organization_id: uuid.UUID, period: Perio
     for subscription in await subscriptions_overlapping(session, organization_id, period):
         result.lines.extend(await _subscription_lines(session, subscription, period))
     result.lines.extend(await _package_lines(session, organization_id, period))
+    if any(abs(line.amount) > MAX_AMOUNT for line in result.lines) or abs(result.total) > MAX_AMOUNT:
+        raise InvalidInput(
+            "The invoice's amounts exceed what an invoice can carry (2^53 - 1 minor units); "
+            "ask the platform operator to review the prices.",
+            code=Code.AMOUNT_TOO_LARGE,
+        )
     return result
 
 
@@ -121,7 +129,7 @@ async def _subscription_lines(
                 description=f"{plan.name} plan, {_day(start)} to {_day(end)}",
                 period_start=start,
                 period_end=end,
-                quantity_micros=MICROS,
+                quantity=Decimal(1),
                 amount=fee,
                 plan_id=plan.id,
             )
@@ -134,7 +142,7 @@ async def _subscription_lines(
                 description=f"{plan.name} plan: {meter.name} ({meter.unit})",
                 period_start=start,
                 period_end=end,
-                quantity_micros=int(quantity * MICROS),
+                quantity=quantity,
                 amount=rating.round_minor(rating.rate(spec, quantity)),
                 meter_id=meter.id,
                 meter_key=meter.key,
@@ -167,7 +175,7 @@ async def _package_lines(
         if charge.pricing_model == "MONTHLY":
             covered = int((end - start).total_seconds())
             amount = rating.round_minor(rating.prorate(charge.amount, covered, period.seconds))
-            quantity = MICROS
+            quantity = Decimal(1)
             description = f"{charge.package_name}, {_day(start)} to {_day(end)}"
         else:  # PER_RUN
             if runs_meter is None:
@@ -176,7 +184,7 @@ async def _package_lines(
             runs = await aggregate(
                 session, runs_meter, organization_id, start, end, {"package": charge.package_name}
             )
-            quantity = int(runs * MICROS)
+            quantity = runs
             amount = rating.round_minor(runs * charge.amount)
             description = f"{charge.package_name}: {runs.normalize():f} runs"
         lines.append(
@@ -185,7 +193,7 @@ async def _package_lines(
                 description=description,
                 period_start=start,
                 period_end=end,
-                quantity_micros=quantity,
+                quantity=quantity,
                 amount=amount,
                 package_id=charge.package_id,
                 publisher_id=charge.publisher_id,
@@ -270,7 +278,7 @@ async def _write(
             description=line.description,
             period_start=line.period_start,
             period_end=line.period_end,
-            quantity_micros=line.quantity_micros,
+            quantity=format(line.quantity.normalize(), "f"),
             amount=line.amount,
             meter_id=line.meter_id,
             plan_id=line.plan_id,
@@ -282,20 +290,7 @@ async def _write(
         for position, line in enumerate(computed.lines)
     )
     enqueue(session, OutboxKind.INVOICE, invoice.organization_id, invoice.id)
-    record(
-        session,
-        type="invoice.finalized",
-        organization_id=invoice.organization_id,
-        subject_id=invoice.id,
-        actor=actor,
-        payload={
-            "number": invoice.number,
-            "status": invoice.status.value,
-            "total": invoice.total,
-            "currency": invoice.currency,
-            "period": computed.period.key,
-        },
-    )
+    invoice_event(session, invoice, "invoice.finalized", actor, period=computed.period.key)
     await session.flush()
     return invoice
 
@@ -348,8 +343,10 @@ async def close_ended_periods(
         try:
             async with unit_of_work(sessionmaker) as session:
                 made.append(await finalize(session, organization_id, period, actor=actor))
-        except DomainError:  # finalized meanwhile by another replica or by hand
-            continue
+        except DomainError as error:  # finalized meanwhile by another replica or by hand, or refused
+            log.info("period %s of %s not finalized: %s", period.key, organization_id, error.code)
+        except Exception:  # one organization's failure must not keep the others' invoices back
+            log.exception("finalizing period %s of %s failed", period.key, organization_id)
     return made
 
 
@@ -373,4 +370,4 @@ async def amount_due(session: AsyncSession, organization_id: uuid.UUID, period: 
 
 
 def quantity(line: LineDraft | InvoiceLine) -> Decimal:
-    return Decimal(line.quantity_micros) / MICROS
+    return line.quantity if isinstance(line.quantity, Decimal) else Decimal(line.quantity)

@@ -217,7 +217,7 @@ class InvoiceLine(IdMixin, Base):
     description: Mapped[str] = mapped_column(String(300))
     period_start: Mapped[datetime]
     period_end: Mapped[datetime]
-    quantity_micros: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[str] = mapped_column(String(40))  # exact decimal text: totals may pass 64 bits
     amount: Mapped[int] = mapped_column(BigInteger)  # rounded once, per line
     meter_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("meters.id"))
     plan_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("plans.id"))

@@ -564,7 +564,7 @@ async def _crossed(
             budget_id=budget.id,
             organization_id=budget.organization_id,
             period_start=period.start,
-            value=value,
+            value=min(value, 2**63 - 1),
             crossed_at=clock.now(),
         )
     )

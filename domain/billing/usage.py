@@ -18,11 +18,11 @@ import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -89,31 +89,40 @@ def aggregate_statement(
     start: datetime,
     end: datetime,
     extra: Mapping[str, str] | None = None,
-) -> Select[Any]:
-    """One row, one column: the meter's value over [start, end), in micro-units (COUNT and
-    UNIQUE_COUNT in whole units x 10^6 too, so every aggregate reads the same way)."""
+) -> Select[Any, Any]:
+    """One row of two integers, (whole units, micro-units): the meter's value over [start, end) is
+    whole + micro / 10^6. A SUM adds whole units and the remainders apart, so no 64-bit integer
+    overflows however many events there are (SQLite's sum() fails on overflow, it does not widen)."""
     where = _window(organization_id, meter, start, end, extra)
+    micros = UsageEvent.quantity_micros
+    zero = literal(0)
     match meter.aggregation:
         case Aggregation.SUM:
-            value: Any = func.coalesce(func.sum(UsageEvent.quantity_micros), 0)
+            whole: Any = func.coalesce(func.sum(micros // MICROS), 0)
+            rest: Any = func.coalesce(func.sum(micros % MICROS), 0)
         case Aggregation.COUNT:
-            value = func.count() * MICROS
+            whole, rest = func.count(), zero
         case Aggregation.MAX:
-            value = func.coalesce(func.max(UsageEvent.quantity_micros), 0)
+            whole, rest = zero, func.coalesce(func.max(micros), 0)
         case Aggregation.UNIQUE_COUNT:
             prop = UsageEvent.properties[meter.property or ""].as_string()
-            value = func.count(func.distinct(prop)) * MICROS
+            whole, rest = func.count(func.distinct(prop)), zero
             where.append(prop.is_not(None))
         case Aggregation.LATEST:
             latest = (
-                select(UsageEvent.quantity_micros)
+                select(micros)
                 .where(*where)
                 .order_by(UsageEvent.timestamp.desc(), UsageEvent.id.desc())
                 .limit(1)
                 .scalar_subquery()
             )
-            return select(func.coalesce(latest, 0))
-    return select(value).where(*where)
+            return select(zero, func.coalesce(latest, 0))
+    return select(whole, rest).where(*where)
+
+
+def combine(whole: Any, rest: Any) -> Decimal:
+    """(whole units, micro-units) from the database as one exact Decimal."""
+    return Decimal(int(whole or 0)) + Decimal(int(rest or 0)) / MICROS
 
 
 async def aggregate(
@@ -125,8 +134,8 @@ async def aggregate(
     extra: Mapping[str, str] | None = None,
 ) -> Decimal:
     """The meter's quantity over [start, end), as an exact Decimal."""
-    micros = await session.scalar(aggregate_statement(meter, organization_id, start, end, extra))
-    return Decimal(int(micros or 0)) / MICROS
+    row = (await session.execute(aggregate_statement(meter, organization_id, start, end, extra))).one()
+    return combine(row[0], row[1])
 
 
 def micros_to_decimal(micros: int) -> Decimal:
@@ -270,11 +279,12 @@ async def ingest(
                     code=Code.INVALID_IDEMPOTENCY_KEY,
                     field=f"{where}.idempotencyKey",
                 )
-            timestamp = event.timestamp
-            if timestamp.tzinfo is None:
+            if event.timestamp.tzinfo is None:
                 raise InvalidInput(
                     "The timestamp needs a UTC offset.", code=Code.INVALID, field=f"{where}.timestamp"
                 )
+            # one instant, one content: the same event written at another offset is the same event
+            timestamp = event.timestamp.astimezone(UTC)
             if timestamp > now + max_future:
                 raise InvalidInput(
                     f"The timestamp is more than {int(max_future.total_seconds())} s in the future.",

@@ -292,7 +292,7 @@ def upgrade() -> None:
         sa.Column("description", sa.String(length=300), nullable=False),
         sa.Column("period_start", sa.DateTime(timezone=True), nullable=False),
         sa.Column("period_end", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("quantity_micros", sa.BigInteger(), nullable=False),
+        sa.Column("quantity", sa.String(length=40), nullable=False),
         sa.Column("amount", sa.BigInteger(), nullable=False),
         sa.Column("meter_id", sa.Uuid(), nullable=True),
         sa.Column("plan_id", sa.Uuid(), nullable=True),

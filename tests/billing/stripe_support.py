@@ -143,7 +143,7 @@ async def add_invoice(
                 description=f"Line {position + 1}",
                 period_start=period_start,
                 period_end=period_end,
-                quantity_micros=1_000_000,
+                quantity="1",
                 amount=amount,
             )
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -353,3 +354,52 @@ async def test_invoice_lines_are_rounded_one_by_one(gql: GraphQL, app: FastAPI) 
                 select(func.sum(InvoiceLine.amount)).where(InvoiceLine.invoice_id == decoded[1])
             )
             assert stored == 3
+
+
+async def test_priced_packages_must_share_the_organizations_currency(
+    gql: GraphQL, app: FastAPI, tmp_path: Path
+) -> None:
+    op = await flow.operator(gql, app)
+    eur = await flow.create_plan(gql, op, currency="EUR")
+    _, usd_package, _ = await flow.priced_package(
+        gql, app, tmp_path, model="MONTHLY", amount=900, currency="USD"
+    )
+    owner, _ = await flow.customer(gql, eur["key"])
+    refused = await flow.install(gql, owner, usd_package)
+    assert [(e["code"], e["field"]) for e in refused["userErrors"]] == [("CURRENCY_MISMATCH", "packageId")]
+    assert refused["install"] is None  # nothing half-written: no install, no charge
+    # the other way round: a USD package installed before any plan keeps the EUR plan out
+    newcomer = await sign_up(gql, prefix="early")
+    assert (await flow.install(gql, newcomer, usd_package))["userErrors"] == []
+    mismatch = await flow.subscribe(gql, newcomer, eur["key"])
+    assert [(e["code"], e["field"]) for e in mismatch["userErrors"]] == [("CURRENCY_MISMATCH", "plan")]
+
+
+async def test_one_tenant_cannot_read_or_touch_anothers_billing(gql: GraphQL, app: FastAPI) -> None:
+    op = await flow.operator(gql, app)
+    plan = await flow.create_plan(gql, op)
+    owner, _ = await flow.customer(gql, plan["key"])
+    other, _ = await flow.customer(gql, plan["key"])
+    budget = (
+        await gql(
+            flow.CREATE_BUDGET, {"input": {"name": "mine", "threshold": "100"}}, token=owner.access_token
+        )
+    )["createBudget"]["budget"]
+    errors = await gql.errors(UPCOMING, {"org": owner.organization_id}, token=other.access_token)
+    assert errors[0]["extensions"]["code"] == "FORBIDDEN"
+    summary = 'query($org: ID) { usageSummary(meter: "tokens", organizationId: $org) { total } }'
+    errors = await gql.errors(summary, {"org": owner.organization_id}, token=other.access_token)
+    assert errors[0]["extensions"]["code"] == "FORBIDDEN"
+    delete = "mutation($input: DeleteBudgetInput!) { deleteBudget(input: $input) { budget { id } userErrors { code field } } }"
+    refused = (await gql(delete, {"input": {"budgetId": budget["id"]}}, token=other.access_token))[
+        "deleteBudget"
+    ]
+    assert [(e["code"], e["field"]) for e in refused["userErrors"]] == [("NOT_FOUND", "budgetId")]
+    assert (
+        await gql("query($id: ID!) { node(id: $id) { id } }", {"id": budget["id"]}, token=other.access_token)
+    )["node"] is None
+    # the operator may look at any organization's upcoming invoice
+    seen = (await gql(UPCOMING, {"org": owner.organization_id}, token=op.access_token))["upcomingInvoice"]
+    assert seen["currency"] == "EUR"
+    revenue = await gql.errors("{ revenueByMonth { month } }", token=other.access_token)
+    assert revenue[0]["extensions"]["code"] == "FORBIDDEN"
