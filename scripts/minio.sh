@@ -15,42 +15,16 @@
 set -euo pipefail
 
 PROG="minio.sh"
+# shellcheck source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # The pin. github.com/minio/minio's RELEASE.* tags are not semantic versions, so the Go module proxy
 # only serves the repository as pseudo-versions; this one is the final commit of the archived
 # repository (2026-02-12), which carries the fixes of the last tag, RELEASE.2025-10-15T17-29-55Z.
 MINIO_MODULE="github.com/minio/minio"
 MINIO_VERSION="${ATOM_MINIO_VERSION:-v0.0.0-20260212201848-7aac2a2c5b7c}"
 
-die() {
-  echo "$PROG: $*" >&2
-  exit 1
-}
-
-note() {
-  echo "$PROG: $*" >&2
-}
-
 cache_root() {
-  local cache
-  if [[ -n "${ATOM_CACHE_DIR:-}" ]]; then
-    cache="$ATOM_CACHE_DIR"
-  elif [[ "$(id -u)" -eq 0 ]]; then
-    cache="/var/cache/atom-cloud"
-  else
-    cache="${HOME:-/tmp}/.cache/atom-cloud"
-  fi
-  mkdir -p "$cache/minio"
-  echo "$cache/minio"
-}
-
-find_go() {
-  if command -v go >/dev/null 2>&1; then
-    command -v go
-  elif [[ -x /usr/local/go/bin/go ]]; then
-    echo /usr/local/go/bin/go
-  else
-    return 1
-  fi
+  cache_dir minio
 }
 
 binary_path() {
@@ -78,9 +52,7 @@ cmd_build() {
   note "building $MINIO_MODULE@$MINIO_VERSION with $("$go" version | awk '{print $3}') (a few minutes the first time)"
   began=$SECONDS
   mkdir -p "$root/$MINIO_VERSION.partial"
-  if ! GOPATH="$root/go/path" GOMODCACHE="$root/go/mod" GOCACHE="$root/go/build" \
-    GOBIN="$root/$MINIO_VERSION.partial" GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=0 \
-    "$go" install "$MINIO_MODULE@$MINIO_VERSION" >&2; then
+  if ! GOBIN="$root/$MINIO_VERSION.partial" go_env "$root" "$go" install "$MINIO_MODULE@$MINIO_VERSION" >&2; then
     rm -rf "$root/$MINIO_VERSION.partial"
     exec 9>&-
     die "go install $MINIO_MODULE@$MINIO_VERSION failed"
@@ -91,11 +63,6 @@ cmd_build() {
   exec 9>&-
   note "built $binary in $((SECONDS - began))s"
   echo "$binary"
-}
-
-pid_alive() {
-  local pid="$1"
-  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null
 }
 
 # A run directory is in use while its `start` is still running or its server is alive. Anything else
@@ -115,14 +82,6 @@ sweep_stale() {
     note "removing stale run $dir"
     rm -rf "$dir"
   done
-}
-
-free_port() {
-  python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()'
 }
 
 random_hex() {

@@ -13,16 +13,9 @@
 set -euo pipefail
 
 PROG="postgres.sh"
+# shellcheck source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 SUPERUSER="atom"
-
-die() {
-  echo "$PROG: $*" >&2
-  exit 1
-}
-
-note() {
-  echo "$PROG: $*" >&2
-}
 
 is_root() {
   [[ "$(id -u)" -eq 0 ]]
@@ -104,11 +97,6 @@ cluster_root() {
   echo "$root"
 }
 
-pid_alive() {
-  local pid="$1"
-  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null
-}
-
 # A cluster directory is in use while its `start` is still running or its postmaster is alive.
 # Anything else (a killed run, a stale postmaster.pid after a reboot) is deleted.
 sweep_stale() {
@@ -126,14 +114,6 @@ sweep_stale() {
     note "removing stale cluster $dir"
     rm -rf "$dir"
   done
-}
-
-free_port() {
-  python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()'
 }
 
 cmd_start() {

@@ -16,45 +16,12 @@
 set -euo pipefail
 
 PROG="stripe-mock.sh"
+# shellcheck source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 MODULE="github.com/stripe/stripe-mock"
 
-die() {
-  echo "$PROG: $*" >&2
-  exit 1
-}
-
-note() {
-  echo "$PROG: $*" >&2
-}
-
 cache_root() {
-  local cache
-  if [[ -n "${ATOM_CACHE_DIR:-}" ]]; then
-    cache="$ATOM_CACHE_DIR"
-  elif [[ "$(id -u)" -eq 0 ]]; then
-    cache="/var/cache/atom-cloud"
-  else
-    cache="${HOME:-/tmp}/.cache/atom-cloud"
-  fi
-  mkdir -p "$cache/stripe-mock"
-  echo "$cache/stripe-mock"
-}
-
-find_go() {
-  if command -v go >/dev/null 2>&1; then
-    command -v go
-  elif [[ -x /usr/local/go/bin/go ]]; then
-    echo /usr/local/go/bin/go
-  else
-    return 1
-  fi
-}
-
-go_env() {
-  local root="$1"
-  shift
-  GOPATH="$root/go/path" GOMODCACHE="$root/go/mod" GOCACHE="$root/go/build" GOTOOLCHAIN=local \
-    GOFLAGS=-mod=mod CGO_ENABLED=0 "$@"
+  cache_dir stripe-mock
 }
 
 # The newest version that has a finished build in the cache, or nothing.
@@ -132,11 +99,6 @@ cmd_build() {
   echo "$binary"
 }
 
-pid_alive() {
-  local pid="$1"
-  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null
-}
-
 is_stripe_mock() {
   grep -qa stripe-mock "/proc/$1/cmdline" 2>/dev/null
 }
@@ -158,14 +120,6 @@ sweep_stale() {
     note "removing stale run $dir"
     rm -rf "$dir"
   done
-}
-
-free_port() {
-  python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()'
 }
 
 stop_server() {
