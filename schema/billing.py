@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import re
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, NewType, cast
@@ -446,6 +447,21 @@ class UsageEventInput:
     properties: JSON | None = strawberry.field(
         default=None, description="String values, e.g. {package: ns/name}."
     )
+
+
+def _usage_event(cls: type, value: Mapping[str, Any], _context: Any) -> Any:
+    """Build the input from the values graphql-core has coerced already (Decimal, datetime, JSON):
+    strawberry's generic conversion of a thousand events was a quarter of a batch's cost."""
+    return cls(
+        meter=value["meter"],
+        quantity=value["quantity"],
+        timestamp=value["timestamp"],
+        idempotency_key=value["idempotencyKey"],
+        properties=value.get("properties"),
+    )
+
+
+UsageEventInput.__strawberry_definition__.from_input = _usage_event  # type: ignore[attr-defined]
 
 
 @strawberry.input
