@@ -235,7 +235,10 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("usage_events", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_usage_events_org_meter_time", ["organization_id", "meter_id", "timestamp"], unique=False
+            "ix_usage_events_org_meter_time",
+            ["organization_id", "meter_id", "timestamp"],
+            unique=False,
+            postgresql_include=["quantity_micros"],
         )
 
     op.create_table(
