@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -89,6 +88,7 @@ def build_runtime(settings: Settings) -> Runtime:
 
 
 UPLOAD_GC_INTERVAL_SECONDS = 600
+SHUTDOWN_GRACE_SECONDS = 5.0
 
 
 async def _collect_uploads_forever(sessionmaker: async_sessionmaker[AsyncSession], runtime: Runtime) -> None:
@@ -152,9 +152,11 @@ def create_app(settings: Settings) -> FastAPI:
         yield
         for task in background:
             task.cancel()
-        for task in background:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        # A task cancelled mid-statement lets the statement finish first (SerialSession shields it);
+        # shutdown waits for that a bounded time, never forever.
+        _, stuck = await asyncio.wait(background, timeout=SHUTDOWN_GRACE_SECONDS)
+        if stuck:
+            log.warning("%d background task(s) still finishing at shutdown", len(stuck))
         if gateway is not None:
             await gateway.aclose()
         await engine.dispose()
