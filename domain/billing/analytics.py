@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.billing.models import (
@@ -27,7 +27,7 @@ from domain.billing.models import (
     UsageEvent,
 )
 from domain.billing.periods import Period, period_of
-from domain.billing.usage import _filters, aggregate, combine
+from domain.billing.usage import aggregate, combine, event_window, value_columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,44 +184,27 @@ async def usage_summary(
     """The meter per hour or day of the period (its own aggregation within each bucket), and over the
     whole period. Buckets without events are left out."""
     label = _bucket_label(session, granularity).label("bucket")
-    where = [
-        UsageEvent.organization_id == organization_id,
-        UsageEvent.meter_id == meter.id,
-        UsageEvent.timestamp >= period.start,
-        UsageEvent.timestamp < period.end,
-        *_filters(meter),
-    ]
-    match meter.aggregation:
-        case Aggregation.SUM:  # whole units and remainders apart: see usage.aggregate_statement
-            whole: Any = func.sum(UsageEvent.quantity_micros // MICROS)
-            rest: Any = func.sum(UsageEvent.quantity_micros % MICROS)
-        case Aggregation.COUNT:
-            whole, rest = func.count(), literal(0)
-        case Aggregation.MAX:
-            whole, rest = literal(0), func.max(UsageEvent.quantity_micros)
-        case Aggregation.UNIQUE_COUNT:
-            prop = UsageEvent.properties[meter.property or ""].as_string()
-            whole, rest = func.count(func.distinct(prop)), literal(0)
-            where.append(prop.is_not(None))
-        case Aggregation.LATEST:
-            ranked = (
-                select(
-                    label,
-                    UsageEvent.quantity_micros.label("q"),
-                    func.row_number()
-                    .over(partition_by=label, order_by=(UsageEvent.timestamp.desc(), UsageEvent.id.desc()))
-                    .label("n"),
-                )
-                .where(*where)
-                .subquery()
+    where = event_window(organization_id, meter, period.start, period.end, None)
+    if meter.aggregation is Aggregation.LATEST:
+        ranked = (
+            select(
+                label,
+                UsageEvent.quantity_micros.label("q"),
+                func.row_number()
+                .over(partition_by=label, order_by=(UsageEvent.timestamp.desc(), UsageEvent.id.desc()))
+                .label("n"),
             )
-            rows = await session.execute(select(ranked.c.bucket, ranked.c.q).where(ranked.c.n == 1))
-            buckets = sorted(
-                (UsageBucket(_parse_label(b), Decimal(int(q)) / MICROS) for b, q in rows.all()),
-                key=lambda b: b.start,
-            )
-            total = await aggregate(session, meter, organization_id, period.start, period.end)
-            return UsageSummary(meter, period, total, buckets)
+            .where(*where)
+            .subquery()
+        )
+        rows = await session.execute(select(ranked.c.bucket, ranked.c.q).where(ranked.c.n == 1))
+        buckets = sorted(
+            (UsageBucket(_parse_label(b), Decimal(int(q)) / MICROS) for b, q in rows.all()),
+            key=lambda b: b.start,
+        )
+        total = await aggregate(session, meter, organization_id, period.start, period.end)
+        return UsageSummary(meter, period, total, buckets)
+    whole, rest = value_columns(meter, where)
     grouped = await session.execute(select(label, whole, rest).where(*where).group_by(label).order_by(label))
     buckets = [UsageBucket(_parse_label(b), combine(w, r)) for b, w, r in grouped.all()]
     total = await aggregate(session, meter, organization_id, period.start, period.end)

@@ -350,24 +350,6 @@ async def close_ended_periods(
     return made
 
 
-async def invoice_by_id(session: AsyncSession, invoice_id: uuid.UUID) -> Invoice | None:
-    return await session.get(Invoice, invoice_id)
-
-
-async def invoices_of(session: AsyncSession, organization_id: uuid.UUID) -> Sequence[Invoice]:
-    return list(
-        await session.scalars(
-            select(Invoice)
-            .where(Invoice.organization_id == organization_id)
-            .order_by(Invoice.period_start.desc())
-        )
-    )
-
-
 async def amount_due(session: AsyncSession, organization_id: uuid.UUID, period: Period) -> int:
     """The draft total of a period, for AMOUNT_DUE budgets."""
     return (await draft(session, organization_id, period)).total
-
-
-def quantity(line: LineDraft | InvoiceLine) -> Decimal:
-    return line.quantity if isinstance(line.quantity, Decimal) else Decimal(line.quantity)

@@ -35,7 +35,7 @@ from domain.billing.models import (
     Subscription,
     UsageEvent,
 )
-from domain.billing.periods import Period, period_of
+from domain.billing.periods import period_of
 from domain.clock import clock
 from domain.errors import DomainError, InvalidInput
 from domain.events.bus import record
@@ -71,7 +71,7 @@ def _filters(meter: Meter, extra: Mapping[str, str] | None = None) -> list[Colum
     return [UsageEvent.properties[name].as_string() == value for name, value in sorted(wanted.items())]
 
 
-def _window(
+def event_window(
     organization_id: uuid.UUID, meter: Meter, start: datetime, end: datetime, extra: Mapping[str, str] | None
 ) -> list[ColumnElement[bool]]:
     return [
@@ -93,31 +93,36 @@ def aggregate_statement(
     """One row of two integers, (whole units, micro-units): the meter's value over [start, end) is
     whole + micro / 10^6. A SUM adds whole units and the remainders apart, so no 64-bit integer
     overflows however many events there are (SQLite's sum() fails on overflow, it does not widen)."""
-    where = _window(organization_id, meter, start, end, extra)
+    where = event_window(organization_id, meter, start, end, extra)
+    if meter.aggregation is Aggregation.LATEST:
+        latest = (
+            select(UsageEvent.quantity_micros)
+            .where(*where)
+            .order_by(UsageEvent.timestamp.desc(), UsageEvent.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        return select(literal(0), func.coalesce(latest, 0))
+    whole, rest = value_columns(meter, where)
+    return select(func.coalesce(whole, 0), func.coalesce(rest, 0)).where(*where)
+
+
+def value_columns(meter: Meter, where: list[ColumnElement[bool]]) -> tuple[Any, Any]:
+    """The (whole units, micro-units) aggregate expressions of a meter that is not LATEST, for a
+    query over `where` (which UNIQUE_COUNT extends to events that have the property)."""
     micros = UsageEvent.quantity_micros
-    zero = literal(0)
     match meter.aggregation:
         case Aggregation.SUM:
-            whole: Any = func.coalesce(func.sum(micros // MICROS), 0)
-            rest: Any = func.coalesce(func.sum(micros % MICROS), 0)
+            return func.sum(micros // MICROS), func.sum(micros % MICROS)
         case Aggregation.COUNT:
-            whole, rest = func.count(), zero
+            return func.count(), literal(0)
         case Aggregation.MAX:
-            whole, rest = zero, func.coalesce(func.max(micros), 0)
+            return literal(0), func.max(micros)
         case Aggregation.UNIQUE_COUNT:
             prop = UsageEvent.properties[meter.property or ""].as_string()
-            whole, rest = func.count(func.distinct(prop)), zero
             where.append(prop.is_not(None))
-        case Aggregation.LATEST:
-            latest = (
-                select(micros)
-                .where(*where)
-                .order_by(UsageEvent.timestamp.desc(), UsageEvent.id.desc())
-                .limit(1)
-                .scalar_subquery()
-            )
-            return select(zero, func.coalesce(latest, 0))
-    return select(whole, rest).where(*where)
+            return func.count(func.distinct(prop)), literal(0)
+    raise ValueError(f"{meter.aggregation} has no single aggregate expression")
 
 
 def combine(whole: Any, rest: Any) -> Decimal:
@@ -340,23 +345,21 @@ async def ingest(
     # back to tell a duplicate (same content) from a conflict. A conflict raises, and the caller's
     # savepoint takes the whole batch back.
     fresh = list(unique.values())
-    totals = await _store(session, organization_id, actor, fresh, now)
-    duplicates = len(fresh) - len(totals.inserted)
+    inserted = await _store(session, organization_id, actor, fresh, now)
+    duplicates = len(fresh) - len(inserted)
     if duplicates:
         stored = await _stored_hashes(
-            session, organization_id, [i.key for i in fresh if i.key not in totals.inserted]
+            session, organization_id, [i.key for i in fresh if i.key not in inserted]
         )
         conflicts = [
-            _conflict(i)
-            for i in fresh
-            if i.key not in totals.inserted and stored.get(i.key) != i.content_hash
+            _conflict(i) for i in fresh if i.key not in inserted and stored.get(i.key) != i.content_hash
         ]
         if conflicts:
             conflicts.sort(key=lambda e: _index_of(e.field))
             raise BatchRejected(conflicts[:MAX_REPORTED_ERRORS])
     meter_totals: dict[str, Decimal] = {}
     for item in fresh:
-        if item.key in totals.inserted:
+        if item.key in inserted:
             meter_totals[item.meter.key] = (
                 meter_totals.get(item.meter.key, Decimal(0)) + Decimal(item.micros) / MICROS
             )
@@ -369,7 +372,7 @@ async def ingest(
             actor=actor,
             payload={"meters": {k: str(v.normalize()) for k, v in meter_totals.items()}},
         )
-    return IngestResult(len(totals.inserted), duplicates, meter_totals)
+    return IngestResult(len(inserted), duplicates, meter_totals)
 
 
 def _conflict(item: _Checked) -> DomainError:
@@ -458,16 +461,12 @@ _UNNEST_INSERT = text(
 )
 
 
-@dataclass(slots=True)
-class _Stored:
-    inserted: set[str]
-
-
 async def _store(
     session: AsyncSession, organization_id: uuid.UUID, actor: str, fresh: Sequence[_Checked], now: datetime
-) -> _Stored:
+) -> set[str]:
+    """Store the new events; the keys actually inserted (a concurrent batch may have stored some first)."""
     if not fresh:
-        return _Stored(set())
+        return set()
     ids = new_ids(len(fresh))
     if session.get_bind().dialect.name == "postgresql":
         # One statement with ten array parameters: a multi-row VALUES of 10,000 parameters costs
@@ -485,7 +484,7 @@ async def _store(
             "by": [actor] * n,
             "recv": [now] * n,
         }
-        return _Stored(set((await session.execute(_UNNEST_INSERT, parameters)).scalars()))
+        return set((await session.execute(_UNNEST_INSERT, parameters)).scalars())
     rows = [
         {
             "id": ids[n],
@@ -508,7 +507,7 @@ async def _store(
         .returning(UsageEvent.idempotency_key)
     )
     inserted = set((await session.execute(statement, rows)).scalars())
-    return _Stored(inserted)
+    return inserted
 
 
 __all__ = [
@@ -516,7 +515,6 @@ __all__ = [
     "BatchRejected",
     "EventInput",
     "IngestResult",
-    "Period",
     "aggregate",
     "aggregate_statement",
     "ingest",
