@@ -10,13 +10,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from domain.billing import analytics, invoicing, lifecycle, rating, service
+from domain.billing import analytics, invoicing, lifecycle, service
 from domain.billing.errors import BillingErrorCode as Code
 from domain.billing.models import (
     Aggregation,
     Budget,
     Invoice,
-    InvoiceLine,
     InvoiceStatus,
     Meter,
     Plan,
@@ -25,7 +24,7 @@ from domain.billing.models import (
 from domain.billing.periods import Period, parse_period, period_of
 from domain.billing.usage import EventInput, IngestResult
 from domain.clock import clock
-from domain.errors import DomainError, NotFound, PermissionDenied
+from domain.errors import DomainError, NotFound
 from domain.marketplace.models import Publisher
 from domain.pagination import Page, PageRequest
 from resolvers.auth import paginated
@@ -43,10 +42,6 @@ async def meters(context: Context) -> Sequence[Meter]:
 
 async def plans(context: Context, include_inactive: bool) -> Sequence[Plan]:
     return await service.plans(context.session, include_inactive=include_inactive)
-
-
-async def plan_prices(context: Context, plan_id: uuid.UUID) -> list[tuple[Meter, rating.PriceSpec]]:
-    return await service.plan_prices(context.session, plan_id)
 
 
 async def plan(context: Context, plan_id: uuid.UUID) -> Plan | None:
@@ -101,10 +96,6 @@ async def invoices(
     if status is not None:
         stmt = stmt.where(Invoice.status == status)
     return await paginated(context, stmt, Invoice.id, request)
-
-
-async def invoice_lines(context: Context, invoice_id: uuid.UUID) -> Sequence[InvoiceLine]:
-    return await invoicing.lines_of(context.session, invoice_id)
 
 
 async def budgets(context: Context) -> Sequence[Budget]:
@@ -315,6 +306,3 @@ async def mark_invoice_paid(context: Context, *, invoice_id: str) -> Outcome[Inv
         return invoice
 
     return await run_mutation(context, work)
-
-
-__all__ = ["PermissionDenied"]

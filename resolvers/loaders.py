@@ -22,7 +22,8 @@ from domain.auth.models import (
     Role,
     User,
 )
-from domain.billing.models import Budget, Invoice, Meter, Plan
+from domain.billing.models import Budget, Invoice, InvoiceLine, Meter, Plan, PlanPrice
+from domain.billing.rating import PriceSpec
 from domain.marketplace import repository as market_repository
 from domain.marketplace.models import Package, PackageVersion, Publisher, SigningIdentity
 from domain.principal import Principal
@@ -82,6 +83,12 @@ class Loaders:
         # The catalogue (plans, meters) is public to every signed-in caller.
         self.plan_by_id = _by_id(session, select(Plan), Plan)
         self.meter_by_id = _by_id(session, select(Meter), Meter)
+        self.prices_by_plan: DataLoader[uuid.UUID, list[tuple[Meter, PriceSpec]]] = DataLoader(
+            load_fn=self._prices_by_plan
+        )
+        self.lines_by_invoice: DataLoader[uuid.UUID, list[InvoiceLine]] = DataLoader(
+            load_fn=self._lines_by_invoice
+        )
         self.latest_published_by_package: DataLoader[uuid.UUID, PackageVersion | None] = DataLoader(
             load_fn=self._latest_published
         )
@@ -99,6 +106,28 @@ class Loaders:
         )
         found = {v.package_id: v for v in (await self.session.execute(stmt)).scalars()}
         return [found.get(k) for k in keys]
+
+    async def _prices_by_plan(self, keys: Sequence[uuid.UUID]) -> list[list[tuple[Meter, PriceSpec]]]:
+        rows = await self.session.execute(
+            select(PlanPrice.plan_id, Meter, PlanPrice.spec)
+            .join(Meter, Meter.id == PlanPrice.meter_id)
+            .where(PlanPrice.plan_id.in_(keys))
+            .order_by(Meter.key)
+        )
+        found: dict[uuid.UUID, list[tuple[Meter, PriceSpec]]] = defaultdict(list)
+        for plan_id, meter, spec in rows.all():
+            found[plan_id].append((meter, PriceSpec.from_json(spec)))
+        return [found.get(k, []) for k in keys]
+
+    async def _lines_by_invoice(self, keys: Sequence[uuid.UUID]) -> list[list[InvoiceLine]]:
+        # only called for invoices the caller was allowed to load
+        rows = await self.session.scalars(
+            select(InvoiceLine).where(InvoiceLine.invoice_id.in_(keys)).order_by(InvoiceLine.position)
+        )
+        found: dict[uuid.UUID, list[InvoiceLine]] = defaultdict(list)
+        for line in rows:
+            found[line.invoice_id].append(line)
+        return [found.get(k, []) for k in keys]
 
     async def _roles_by_subject(self, keys: Sequence[tuple[uuid.UUID, str]]) -> list[list[str]]:
         rules = await self._rules([k[0] for k in keys], "g")

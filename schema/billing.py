@@ -19,7 +19,6 @@ from strawberry.types import Info
 
 from domain.billing import analytics, invoicing, models, rating
 from domain.billing.errors import BillingErrorCode as DomainBillingErrorCode
-from domain.billing.models import MICROS
 from domain.billing.service import PriceInput
 from domain.billing.usage import EventInput, micros_to_decimal
 from resolvers import billing as resolve
@@ -193,7 +192,9 @@ class Plan(Node):
 
     @strawberry.field
     async def prices(self, info: Info[Context, Any]) -> list[MeterPrice]:
-        return [MeterPrice.from_spec(m, s) for m, s in await resolve.plan_prices(info.context, self.pk)]
+        return [
+            MeterPrice.from_spec(m, s) for m, s in await info.context.loaders.prices_by_plan.load(self.pk)
+        ]
 
 
 @strawberry.type(name="PlanSubscription", description="An organization on a plan, from start to end.")
@@ -308,7 +309,7 @@ class Invoice(Node):
     async def lines(self, info: Info[Context, Any]) -> list[InvoiceLine]:
         return [
             InvoiceLine.build(line, self.currency)
-            for line in await resolve.invoice_lines(info.context, self.pk)
+            for line in await info.context.loaders.lines_by_invoice.load(self.pk)
         ]
 
 
@@ -399,13 +400,11 @@ class PackageRevenue:
     amount: Money
     publisher_share: Money
     count: int
+    pk: strawberry.Private[uuid.UUID]
 
     @strawberry.field
     async def package(self, info: Info[Context, Any]) -> Package | None:
-        from resolvers.ids import from_global_id
-
-        decoded = from_global_id(str(self.package_id))
-        row = await info.context.loaders.package_by_id.load(decoded[1]) if decoded else None
+        row = await info.context.loaders.package_by_id.load(self.pk)
         return Package.from_model(row) if row else None
 
 
@@ -415,13 +414,11 @@ class PublisherRevenue:
     amount: Money
     publisher_share: Money
     count: int
+    pk: strawberry.Private[uuid.UUID]
 
     @strawberry.field
     async def publisher(self, info: Info[Context, Any]) -> Publisher | None:
-        from resolvers.ids import from_global_id
-
-        decoded = from_global_id(str(self.publisher_id))
-        row = await info.context.loaders.publisher_by_id.load(decoded[1]) if decoded else None
+        row = await info.context.loaders.publisher_by_id.load(self.pk)
         return Publisher.from_model(row) if row else None
 
 
@@ -709,7 +706,7 @@ class BillingQuery:
             str(organization_id) if organization_id else None,
             meter,
             period,
-            granularity.value if isinstance(granularity, UsageGranularity) else str(granularity),
+            granularity.value,
         )
         return UsageSummary(
             meter=Meter.from_model(summary.meter),
@@ -748,6 +745,7 @@ class BillingQuery:
         return [
             PackageRevenue(
                 package_id=strawberry.ID(to_global_id("Package", uuid.UUID(r.key))),
+                pk=uuid.UUID(r.key),
                 amount=_revenue_money(r)[0],
                 publisher_share=_revenue_money(r)[1],
                 count=r.lines,
@@ -766,6 +764,7 @@ class BillingQuery:
         return [
             PublisherRevenue(
                 publisher_id=strawberry.ID(to_global_id("Publisher", uuid.UUID(r.key))),
+                pk=uuid.UUID(r.key),
                 amount=_revenue_money(r)[0],
                 publisher_share=_revenue_money(r)[1],
                 count=r.lines,
@@ -899,4 +898,4 @@ class BillingMutation:
         )
 
 
-__all__ = ["MICROS", "BillingMutation", "BillingQuery"]
+__all__ = ["BillingMutation", "BillingQuery"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -303,33 +303,30 @@ async def lines_of(session: AsyncSession, invoice_id: uuid.UUID) -> Sequence[Inv
     )
 
 
-async def ended_periods_to_invoice(
-    session: AsyncSession, now: datetime
-) -> AsyncIterator[tuple[uuid.UUID, Period]]:
-    """(organization, period) pairs whose period has ended, had a plan, and has no invoice yet."""
+async def ended_periods_to_invoice(session: AsyncSession, now: datetime) -> list[tuple[uuid.UUID, Period]]:
+    """(organization, period) pairs whose period has ended, had a plan, and has no invoice yet:
+    two queries for the whole platform, the months walked in memory."""
     current = period_of(now)
-    accounts = list(await session.scalars(select(BillingAccount.organization_id).order_by(BillingAccount.id)))
-    for organization_id in accounts:
-        first = await session.scalar(
-            select(Subscription.started_at)
-            .where(Subscription.organization_id == organization_id)
-            .order_by(Subscription.started_at)
-            .limit(1)
-        )
-        if first is None:
-            continue
-        invoiced = set(
-            await session.scalars(
-                select(Invoice.period_start).where(Invoice.organization_id == organization_id)
-            )
-        )
-        period = period_of(first)
+    spans: dict[uuid.UUID, list[tuple[datetime, datetime | None]]] = {}
+    for organization_id, started, ended in await session.execute(
+        select(Subscription.organization_id, Subscription.started_at, Subscription.ended_at)
+        .where(Subscription.started_at < current.start)
+        .order_by(Subscription.organization_id, Subscription.started_at)
+    ):
+        spans.setdefault(organization_id, []).append((started, ended))
+    invoiced = {
+        (o, p) for o, p in await session.execute(select(Invoice.organization_id, Invoice.period_start))
+    }
+    due: list[tuple[uuid.UUID, Period]] = []
+    for organization_id, ranges in spans.items():
+        period = period_of(ranges[0][0])
         while period.start < current.start:
-            if period.start not in invoiced and await subscriptions_overlapping(
-                session, organization_id, period
+            if (organization_id, period.start) not in invoiced and any(
+                period.overlap(started, ended) for started, ended in ranges
             ):
-                yield organization_id, period
+                due.append((organization_id, period))
             period = period.next()
+    return due
 
 
 async def close_ended_periods(
@@ -337,7 +334,7 @@ async def close_ended_periods(
 ) -> list[Invoice]:
     """Finalize every ended period that has no invoice yet, each in its own transaction."""
     async with sessionmaker() as session:
-        due = [item async for item in ended_periods_to_invoice(session, clock.now())]
+        due = await ended_periods_to_invoice(session, clock.now())
     made: list[Invoice] = []
     for organization_id, period in due:
         try:
