@@ -65,6 +65,19 @@ class Settings(BaseSettings):
     stripe_webhook_tolerance_seconds: int = 300
     stripe_sync_interval_seconds: float = 5.0
 
+    # Live events: how committed events reach the subscribers of every replica. `auto` is
+    # PostgreSQL LISTEN/NOTIFY on PostgreSQL and in-process on SQLite (one process).
+    event_transport: Literal["auto", "inprocess", "postgres"] = "auto"
+    # Subscriptions (WebSocket at /graphql)
+    ws_connection_init_timeout_seconds: float = Field(default=10.0, gt=0)
+    ws_max_connections_per_client: int = Field(default=50, ge=1)  # per client address, per replica
+    ws_max_subscriptions_per_connection: int = Field(default=100, ge=1)
+    ws_subscriber_buffer: int = Field(default=256, ge=1)  # events a slow subscriber may fall behind
+    usage_updates_interval_seconds: float = Field(default=1.0, gt=0)  # throttle of usageUpdates
+
+    # Audit: signed checkpoints of every chain that grew, this often (0: only on demand)
+    audit_checkpoint_interval_seconds: int = Field(default=3600, ge=0)
+
     log_level: str = "INFO"
     seed_demo_on_first_start: bool = True
 

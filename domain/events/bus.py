@@ -109,9 +109,21 @@ class Subscription:
     buffer: int
     _items: deque[BusEvent] = field(default_factory=deque)
     _ready: asyncio.Event = field(default_factory=asyncio.Event)
+    _loop: asyncio.AbstractEventLoop = field(default_factory=asyncio.get_running_loop)
     overflowed: bool = False
 
     def offer(self, item: BusEvent) -> None:
+        """Take `item`; from any thread (a commit may happen on another event loop's thread)."""
+        try:
+            same_loop = asyncio.get_running_loop() is self._loop
+        except RuntimeError:
+            same_loop = False
+        if same_loop:
+            self._offer(item)
+        elif not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._offer, item)
+
+    def _offer(self, item: BusEvent) -> None:
         if self.overflowed:
             return
         if len(self._items) >= self.buffer:
