@@ -19,8 +19,8 @@ import json
 import logging
 import uuid
 from collections import deque
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -107,6 +107,10 @@ class Subscription:
     """A local subscriber's bounded buffer. `get()` waits for the next event."""
 
     buffer: int
+    # Which events this subscriber wants at all: the others never take room in its buffer (so one
+    # tenant's burst cannot end another tenant's streams). Runs on the publisher's thread: cheap,
+    # pure predicates only.
+    accept: Callable[[BusEvent], bool] | None = None
     _items: deque[BusEvent] = field(default_factory=deque)
     _ready: asyncio.Event = field(default_factory=asyncio.Event)
     _loop: asyncio.AbstractEventLoop = field(default_factory=asyncio.get_running_loop)
@@ -114,6 +118,8 @@ class Subscription:
 
     def offer(self, item: BusEvent) -> None:
         """Take `item`; from any thread (a commit may happen on another event loop's thread)."""
+        if self.accept is not None and not self.accept(item):
+            return
         try:
             same_loop = asyncio.get_running_loop() is self._loop
         except RuntimeError:
@@ -162,8 +168,10 @@ class Hub:
             subscription.offer(item)
 
     @asynccontextmanager
-    async def subscribe(self, buffer: int = DEFAULT_BUFFER) -> AsyncIterator[Subscription]:
-        subscription = Subscription(buffer)
+    async def subscribe(
+        self, buffer: int = DEFAULT_BUFFER, accept: Callable[[BusEvent], bool] | None = None
+    ) -> AsyncIterator[Subscription]:
+        subscription = Subscription(buffer, accept)
         self._subscriptions.add(subscription)
         try:
             yield subscription
@@ -217,8 +225,10 @@ class EventBus:
         if items:
             self.transport.publish(items)
 
-    def subscribe(self, buffer: int = DEFAULT_BUFFER) -> Any:
-        return self.hub.subscribe(buffer)
+    def subscribe(
+        self, buffer: int = DEFAULT_BUFFER, accept: Callable[[BusEvent], bool] | None = None
+    ) -> AbstractAsyncContextManager[Subscription]:
+        return self.hub.subscribe(buffer, accept)
 
 
 bus = EventBus()
@@ -253,15 +263,17 @@ def release_after_commit(session: Session, item: BusEvent) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _release(session: Session) -> None:
+    # SQLAlchemy fires after_commit when a SAVEPOINT is released too; only the real commit counts.
+    if session.in_nested_transaction():
+        return
     pending: list[DomainEvent] = session.info.pop(_PENDING, [])
     ready: list[BusEvent] = session.info.pop(_RELEASE, [])
-    items = [BusEvent.of_domain_event(e) for e in pending if inspect(e).persistent] + ready
-    if not items:
-        return
     try:
-        bus.publish(items)
+        items = [BusEvent.of_domain_event(e) for e in pending if inspect(e).persistent] + ready
+        if items:
+            bus.publish(items)
     except Exception:  # live streams are best effort; the rows are committed either way
-        log.exception("releasing %d events failed", len(items))
+        log.exception("releasing committed events failed")
 
 
 @event.listens_for(Session, "after_rollback")

@@ -3,6 +3,7 @@ row), released on the in-process bus only after commit, and never for a refused 
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from domain.clock import clock
 from domain.events.bus import BusEvent, Subscription, bus
 from domain.events.models import DomainEvent
 from resolvers.ids import from_global_id
@@ -32,10 +34,22 @@ def actor(account: Account) -> str:
     return f"user:{pk(account.user_id)}"
 
 
-def drain(subscription: Subscription) -> list[BusEvent]:
-    """The domain events released so far (audit entries travel the same bus)."""
+async def drain(subscription: Subscription) -> list[BusEvent]:
+    """The domain events released so far: publish a marker and read up to it (delivery may be
+    asynchronous, e.g. over PostgreSQL LISTEN/NOTIFY; every transport keeps publish order)."""
+    marker = BusEvent(
+        id=uuid.uuid4(),
+        stream="domain",
+        type="test.marker",
+        organization_id=None,
+        subject_id=None,
+        actor="test",
+        payload={},
+        created_at=clock.now(),
+    )
+    bus.publish([marker])
     items = []
-    while (item := subscription.get_nowait()) is not None:
+    while (item := await asyncio.wait_for(subscription.get(), 10)).id != marker.id:
         if item.stream == "domain":
             items.append(item)
     return items
@@ -62,27 +76,27 @@ async def test_events_are_recorded_with_the_change_and_released_after_commit(
 
     async with bus.subscribe() as queue:
         package_id = await flow.create_package(gql, pub)
-        after_create = drain(queue)
+        after_create = await drain(queue)
         published = await flow.publish(gql, pub, package_id, artifact)
         assert published["userErrors"] == []
         version_id = published["version"]["id"]
-        after_publish = drain(queue)
+        after_publish = await drain(queue)
         approved = (
             await gql(flow.APPROVE, {"input": {"versionId": version_id}}, token=reviewer.access_token)
         )["approveVersion"]
         assert approved["userErrors"] == [] and approved["version"]["status"] == "PUBLISHED"
-        after_approve = drain(queue)
+        after_approve = await drain(queue)
         installed = (
             await gql(flow.INSTALL, {"input": {"packageId": package_id}}, token=consumer.access_token)
         )["installPackage"]
         assert installed["userErrors"] == []
-        after_install = drain(queue)
+        after_install = await drain(queue)
         # A refused install (already installed) releases nothing.
         again = (await gql(flow.INSTALL, {"input": {"packageId": package_id}}, token=consumer.access_token))[
             "installPackage"
         ]
         assert [e["code"] for e in again["userErrors"]] == ["ALREADY_INSTALLED"]
-        assert drain(queue) == []
+        assert await drain(queue) == []
 
     package, version, install = pk(package_id), pk(version_id), pk(installed["install"]["id"])
     org_of_pub, org_of_consumer = pk(pub.account.organization_id or ""), pk(consumer.organization_id or "")
@@ -162,7 +176,7 @@ async def test_a_refused_publish_writes_and_releases_no_event(
         assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [
             ("signature", "SIGNATURE_INVALID")
         ]
-        assert drain(queue) == []
+        assert await drain(queue) == []
     assert await count_events(app) == before
     versions = await gql(VERSIONS, {"name": f"{pub.namespace}/hello"}, token=pub.account.access_token)
     assert versions["package"]["versions"]["totalCount"] == 0
@@ -171,5 +185,5 @@ async def test_a_refused_publish_writes_and_releases_no_event(
     async with bus.subscribe() as queue:
         accepted = await flow.publish(gql, pub, package_id, artifact)
         assert accepted["userErrors"] == []
-        assert [e.type for e in drain(queue)] == ["version.status_changed", "version.status_changed"]
+        assert [e.type for e in await drain(queue)] == ["version.status_changed", "version.status_changed"]
     assert await count_events(app) == before + 2
