@@ -8,6 +8,7 @@ makes a thousand at a time).
 
 from __future__ import annotations
 
+import base64
 import os
 import threading
 import time
@@ -40,3 +41,9 @@ def new_ids(n: int) -> list[uuid.UUID]:
 
 def new_id() -> uuid.UUID:
     return new_ids(1)[0]
+
+
+def to_global_id(type_name: str, id_: uuid.UUID) -> str:
+    """The opaque Relay global ID of an object (base64url of `TypeName:uuid`); audit entries name
+    their targets with it too."""
+    return base64.urlsafe_b64encode(f"{type_name}:{id_}".encode()).decode().rstrip("=")

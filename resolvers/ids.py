@@ -7,10 +7,9 @@ import binascii
 import uuid
 
 from domain.errors import NotFound
+from domain.ids import to_global_id
 
-
-def to_global_id(type_name: str, id_: uuid.UUID) -> str:
-    return base64.urlsafe_b64encode(f"{type_name}:{id_}".encode()).decode().rstrip("=")
+__all__ = ["expect_global_id", "from_global_id", "id_or_not_found", "to_global_id"]
 
 
 def from_global_id(global_id: str) -> tuple[str, uuid.UUID] | None:

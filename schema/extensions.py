@@ -30,7 +30,9 @@ from graphql.language import Node as AstNode
 from strawberry.extensions import AddValidationRules, ParserCache, SchemaExtension
 from strawberry.types.execution import ExecutionResult
 
+from domain.audit.entries import has_pending
 from domain.errors import DomainError
+from resolvers.audit import record_denials
 from resolvers.errors import ApiError, top_level
 from schema import metrics
 
@@ -187,7 +189,7 @@ class UnitOfWork(SchemaExtension):
         yield
         context = self.execution_context.context
         session = getattr(context, "session", None)
-        if session is None or not session.in_transaction():
+        if session is None or not (session.in_transaction() or has_pending(session)):
             return
         try:
             await session.commit()
@@ -204,6 +206,24 @@ class UnitOfWork(SchemaExtension):
                 GraphQLError("The change could not be saved.", extensions={"code": "COMMIT_FAILED"})
             )
             self.execution_context.result = ExecutionResult(data=None, errors=errors)
+
+
+class AuditDenials(SchemaExtension):
+    """Queues an audit entry for each refused read, before the unit of work commits (list it
+    after UnitOfWork). Mutation fields write their own entries (resolvers.audit.AuditTrail)."""
+
+    async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
+        yield
+        context = self.execution_context.context
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if not errors or getattr(context, "session", None) is None:
+            return
+        try:
+            mutation = self.execution_context.operation_type.value == "mutation"
+        except (RuntimeError, AttributeError):
+            return
+        record_denials(context, errors, skip_root_mutations=mutation)
 
 
 # ---------------------------------------------------------------- error shaping

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -125,6 +126,24 @@ def schema_export(check: bool, output: Path) -> None:
     click.echo(f"wrote {output}")
 
 
+def _audit(
+    session: Any, action: str, *, target: tuple[str, Any] | None = None, reason: str | None = None
+) -> None:
+    """A platform-chain audit entry for a change made with the CLI (actor `system`)."""
+    from domain.audit import entries
+    from domain.ids import to_global_id
+
+    entries.record(
+        session,
+        organization_id=None,
+        actor="system",
+        action=action,
+        target=to_global_id(*target) if target else None,
+        reason=reason,
+        request_id="cli",
+    )
+
+
 @main.group()
 def orgs() -> None:
     """Platform operator actions on organizations."""
@@ -139,9 +158,12 @@ async def _set_flag(slug: str, flag: str, value: bool) -> None:
     try:
         async with unit_of_work(make_sessionmaker(engine)) as session:
             if flag == "marketplace_reviewer":
-                await set_marketplace_reviewer(session, Principal.system(), slug=slug, trusted=value)
+                org = await set_marketplace_reviewer(session, Principal.system(), slug=slug, trusted=value)
             else:
-                await set_platform_operator(session, Principal.system(), slug=slug, operator=value)
+                org = await set_platform_operator(session, Principal.system(), slug=slug, operator=value)
+            _audit(
+                session, f"organizations.set{flag.title().replace('_', '')}", target=("Organization", org.id)
+            )
     finally:
         await engine.dispose()
 
@@ -206,6 +228,7 @@ async def _keys(rotate: bool) -> None:
         async with unit_of_work(make_sessionmaker(engine)) as session:
             if rotate:
                 new_key, retired = await keyring.rotate(session)
+                _audit(session, "signingKeys.rotate", reason=f"kid={new_key.kid}")
                 click.echo(f"new signing key {new_key.kid}")
                 for key in retired:
                     click.echo(f"retired {key.kid}")
@@ -234,6 +257,84 @@ def keys_rotate() -> None:
 def keys_list() -> None:
     """List the signing keys in the JWKS (retiring those past their overlap)."""
     asyncio.run(_keys(rotate=False))
+
+
+@main.group()
+def audit() -> None:
+    """The audit log: verify chains, sign checkpoints."""
+
+
+async def _audit_verify(slug: str | None, platform: bool) -> bool:
+    from sqlalchemy import select
+
+    from domain.audit.entries import PLATFORM, chain_of
+    from domain.audit.models import AuditChain
+    from domain.audit.verify import verify_chain
+    from domain.auth.models import Organization
+    from domain.db import make_engine, make_sessionmaker
+
+    engine = make_engine(get_settings().database_url)
+    ok = True
+    try:
+        async with make_sessionmaker(engine)() as session:
+            if slug is not None:
+                org = (await session.execute(select(Organization).where(Organization.slug == slug))).scalar()
+                if org is None:
+                    raise click.ClickException(f"no organization {slug!r}")
+                chains = [chain_of(org.id)]
+            elif platform:
+                chains = [PLATFORM]
+            else:
+                chains = list(
+                    (await session.execute(select(AuditChain.chain).order_by(AuditChain.chain))).scalars()
+                )
+            for chain in chains:
+                report = await verify_chain(session, chain)
+                problem = report.first_problem
+                status = (
+                    "ok"
+                    if problem is None
+                    else f"BROKEN {problem.kind} at {problem.sequence}: {problem.detail}"
+                )
+                click.echo(
+                    f"{chain}: {report.entries_checked} entries, "
+                    f"{report.checkpoints_checked} checkpoints, {status}"
+                )
+                ok = ok and problem is None
+    finally:
+        await engine.dispose()
+    return ok
+
+
+@audit.command("verify")
+@click.option("--org", "slug", help="Only this organization's chain.")
+@click.option("--platform", is_flag=True, help="Only the platform chain.")
+def audit_verify(slug: str | None, platform: bool) -> None:
+    """Recompute every entry hash, link and checkpoint; exit 1 at the first broken chain."""
+    if not asyncio.run(_audit_verify(slug, platform)):
+        sys.exit(1)
+
+
+async def _audit_checkpoint() -> None:
+    from domain.audit.checkpoints import create_due
+    from domain.db import make_engine, make_sessionmaker, unit_of_work
+    from server.app import build_runtime
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        async with unit_of_work(make_sessionmaker(engine)) as session:
+            made = await create_due(session, build_runtime(settings).tokens.keyring, issuer=settings.issuer)
+            for checkpoint in made:
+                click.echo(f"{checkpoint.chain}: size {checkpoint.size} root {checkpoint.root_hash}")
+    finally:
+        await engine.dispose()
+
+
+@audit.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign a checkpoint of every chain that grew since its last one (the server does this hourly)."""
+    asyncio.run(_audit_checkpoint())
 
 
 if __name__ == "__main__":

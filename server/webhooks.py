@@ -6,9 +6,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from domain.audit import entries as audit
+from domain.billing.models import Invoice
 from domain.billing.stripe_sync import WebhookErrorCode, WebhookRefused, apply_webhook
 from domain.db import unit_of_work
 from domain.errors import Conflict, DomainError
+from domain.ids import to_global_id
 from server.settings import Settings
 
 router = APIRouter()
@@ -47,6 +50,18 @@ async def stripe_webhook(request: Request) -> JSONResponse:
                 secret=secret,
                 tolerance=settings.stripe_webhook_tolerance_seconds,
             )
+            if result.changed and result.invoice_id is not None:
+                invoice = await session.get(Invoice, result.invoice_id)
+                audit.record(
+                    session,
+                    organization_id=invoice.organization_id if invoice else None,
+                    actor="system",
+                    action="stripe.webhook",
+                    target=to_global_id("Invoice", result.invoice_id),
+                    reason=f"{result.event_type} {result.event_id}",
+                    request_id=request.scope.get("state", {}).get("request_id"),
+                    client_address=request.client.host if request.client else None,
+                )
     except DomainError as error:
         return _error(_status_of(error), str(error.code), error.message)
     return JSONResponse({"status": result.status})

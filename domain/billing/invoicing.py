@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain.audit import entries as audit
 from domain.billing import rating
 from domain.billing.errors import BillingErrorCode as Code
 from domain.billing.lifecycle import enqueue, invoice_event
@@ -46,6 +47,7 @@ from domain.billing.usage import PACKAGE_RUNS, aggregate
 from domain.clock import clock
 from domain.db import unit_of_work
 from domain.errors import Conflict, DomainError, InvalidInput, NotFound
+from domain.ids import to_global_id
 
 log = logging.getLogger("atom.billing")
 MAX_AMOUNT = 2**53 - 1  # minor units: exact in every client's JSON numbers, and far inside 64 bits
@@ -339,7 +341,16 @@ async def close_ended_periods(
     for organization_id, period in due:
         try:
             async with unit_of_work(sessionmaker) as session:
-                made.append(await finalize(session, organization_id, period, actor=actor))
+                invoice = await finalize(session, organization_id, period, actor=actor)
+                audit.record(
+                    session,
+                    organization_id=organization_id,
+                    actor="system",
+                    action="invoices.closePeriods",
+                    target=to_global_id("Invoice", invoice.id),
+                    reason=f"period={period.key}",
+                )
+                made.append(invoice)
         except DomainError as error:  # finalized meanwhile by another replica or by hand, or refused
             log.info("period %s of %s not finalized: %s", period.key, organization_id, error.code)
         except Exception:  # one organization's failure must not keep the others' invoices back
