@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import decimal
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -12,15 +13,19 @@ from graphql import GraphQLError
 from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, ValidationCache
 from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
-from strawberry.schema.types.base_scalars import DateTimeDefinition, wrap_parser
+from strawberry.schema.types.base_scalars import DateTimeDefinition, DecimalDefinition, wrap_parser
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, Info
+from strawberry.types.base import get_object_definition
 from strawberry.types.scalar import ScalarDefinition
 
+from resolvers.audit import AuditTrail
 from resolvers.errors import bad_user_input
+from schema.audit import AuditMutation, AuditQuery, AuditSubscription
 from schema.auth import AuthMutation, AuthQuery
 from schema.billing import BIG_INT_SCALAR, BigInt, BillingMutation, BillingQuery
 from schema.extensions import (
+    AuditDenials,
     DocumentLimits,
     ErrorShaping,
     Limits,
@@ -30,6 +35,7 @@ from schema.extensions import (
 )
 from schema.marketplace import MarketplaceMutation, MarketplaceQuery
 from schema.node import NodeQuery
+from schema.subscriptions import Subscription as LiveSubscription
 from schema.text import RejectNulCharacters
 from schema.uploads import MultipartOnlyForUploads
 
@@ -48,8 +54,20 @@ DATETIME = ScalarDefinition(
     origin=datetime.datetime,
 )
 
-Query = merge_types("Query", (NodeQuery, AuthQuery, MarketplaceQuery, BillingQuery))
-Mutation = merge_types("Mutation", (AuthMutation, MarketplaceMutation, BillingMutation))
+# Decimal written in fixed-point notation: strawberry's `str` wrote a normalized 20 as "2E+1".
+DECIMAL = ScalarDefinition(
+    name="Decimal",
+    description=DecimalDefinition.description,
+    specified_by_url=None,
+    serialize=lambda value: format(decimal.Decimal(value), "f"),
+    parse_value=DecimalDefinition.parse_value,
+    parse_literal=DecimalDefinition.parse_literal,
+    origin=decimal.Decimal,
+)
+
+Query = merge_types("Query", (NodeQuery, AuthQuery, MarketplaceQuery, BillingQuery, AuditQuery))
+Mutation = merge_types("Mutation", (AuthMutation, MarketplaceMutation, BillingMutation, AuditMutation))
+Subscription = merge_types("Subscription", (LiveSubscription, AuditSubscription))
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,14 +114,23 @@ class AtomSchema(strawberry.federation.Schema):
             log.debug("graphql error: %s", error.message)
 
 
+def _audit_mutations() -> None:
+    """Every root mutation field writes an audit entry (AuditTrail, outermost of its extensions)."""
+    for field in get_object_definition(Mutation, strict=True).fields:
+        if not any(isinstance(extension, AuditTrail) for extension in field.extensions):
+            field.extensions.append(AuditTrail())
+
+
 def build_schema(options: SchemaOptions | None = None) -> AtomSchema:
     options = options or SchemaOptions()
+    _audit_mutations()
     limits = Limits(options.max_depth, options.max_aliases, options.max_directives)
     # Factories, so each request gets fresh extension instances.
     extensions: list[Any] = [
         Metrics,
         lambda: ErrorShaping(suggestions=options.field_suggestions),
         UnitOfWork,
+        AuditDenials,
         lambda: MaxTokensLimiter(max_token_count=options.max_tokens),
         lambda: ReportingParserCache(maxsize=options.parser_cache_size),
         lambda: ValidationCache(maxsize=options.validation_cache_size),
@@ -123,9 +150,10 @@ def build_schema(options: SchemaOptions | None = None) -> AtomSchema:
     return AtomSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions,
         config=config,
-        scalar_overrides={datetime.datetime: DATETIME},
+        scalar_overrides={datetime.datetime: DATETIME, decimal.Decimal: DECIMAL},
     )
 
 

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain.audit.checkpoints import create_due as create_due_checkpoints
 from domain.auth.keys import KeyRing
 from domain.auth.policies import PolicyEngine
 from domain.auth.tokens import VERIFICATION_LEEWAY, TokenService, TokenSettings
@@ -27,6 +28,8 @@ from domain.storage import make_storage
 from resolvers.context import BillingRuntime, MarketplaceRuntime, Runtime
 from schema import SchemaOptions, build_schema
 from server.artifacts import router as artifact_routes
+from server.audit_routes import router as audit_routes
+from server.events import event_transport
 from server.graphql import HTTPGraphQLError, graphql_router, http_error_handler
 from server.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from server.routes import router as routes
@@ -119,6 +122,21 @@ async def _close_periods_forever(sessionmaker: async_sessionmaker[AsyncSession])
         await asyncio.sleep(PERIOD_CLOSE_INTERVAL_SECONDS)
 
 
+async def _checkpoint_forever(
+    sessionmaker: async_sessionmaker[AsyncSession], runtime: Runtime, *, interval: int, issuer: str
+) -> None:
+    """Sign a checkpoint of every audit chain that grew, every `interval` seconds."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            async with unit_of_work(sessionmaker) as session:
+                made = await create_due_checkpoints(session, runtime.tokens.keyring, issuer=issuer)
+            if made:
+                log.info("signed %d audit checkpoints", len(made))
+        except Exception:  # the next round tries again
+            log.exception("signing audit checkpoints failed")
+
+
 def stripe_gateway(settings: Settings) -> StripeGateway | None:
     """The Stripe gateway, when an API key is set (otherwise nothing is sent to Stripe)."""
     if settings.stripe_api_key is None or not settings.stripe_api_key.get_secret_value():
@@ -134,10 +152,24 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Committed events reach subscribers on every replica through this transport.
+        async with event_transport(settings), running(app):
+            yield
+
+    @asynccontextmanager
+    async def running(app: FastAPI) -> AsyncIterator[None]:
         async with unit_of_work(sessionmaker) as session:
             await runtime.tokens.keyring.ensure_active(session)
         collector = asyncio.create_task(_collect_uploads_forever(sessionmaker, runtime))
         background = [collector]
+        if settings.audit_checkpoint_interval_seconds > 0:
+            signing = _checkpoint_forever(
+                sessionmaker,
+                runtime,
+                interval=settings.audit_checkpoint_interval_seconds,
+                issuer=settings.issuer,
+            )
+            background.append(asyncio.create_task(signing))
         if settings.billing_close_periods:
             background.append(asyncio.create_task(_close_periods_forever(sessionmaker)))
         gateway = stripe_gateway(settings)
@@ -176,6 +208,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(routes)
     app.include_router(artifact_routes)
     app.include_router(webhook_routes)
+    app.include_router(audit_routes)
     app.include_router(
         graphql_router(build_schema(schema_options(settings)), graphiql=settings.graphiql_enabled)
     )

@@ -1,0 +1,95 @@
+"""auditEvents: new entries of the caller's chain as they commit, filtered, for audit:read only, and
+ended when that permission goes away mid-stream."""
+
+from __future__ import annotations
+
+from tests.conftest import LiveServer
+from tests.helpers import GraphQL, member_with_role, sign_up
+from tests.subscriptions.client import codes, signed_in
+
+AUDIT_EVENTS = """
+subscription($filter: AuditLogFilter) {
+  auditEvents(filter: $filter) { id chain sequence actor action decision outcome risk target entryHash prevHash }
+}
+"""
+LOG = "{ auditLog(last: 1) { nodes { id sequence entryHash } } }"
+CREATE_ROLE = """
+mutation($input: CreateRoleInput!) { createRole(input: $input) { role { name } userErrors { code } } }
+"""
+UNASSIGN = """
+mutation($input: RoleAssignmentInput!) { unassignRole(input: $input) { userErrors { code } } }
+"""
+
+
+async def test_entries_arrive_as_they_commit_with_their_stored_hash(
+    server: LiveServer, live_gql: GraphQL
+) -> None:
+    owner = await sign_up(live_gql, prefix="auditor")
+    stranger = await sign_up(live_gql, prefix="stranger")
+    async with (
+        signed_in(server, owner.access_token) as mine,
+        signed_in(server, stranger.access_token) as theirs,
+    ):
+        await mine.start("a", AUDIT_EVENTS)
+        await mine.start("high", AUDIT_EVENTS, {"filter": {"minimumRisk": "HIGH"}})
+        await theirs.start("a", AUDIT_EVENTS)
+        made = await live_gql(
+            CREATE_ROLE, {"input": {"name": "auditors", "permissions": []}}, token=owner.access_token
+        )
+        assert made["createRole"]["userErrors"] == []
+        entry = (await mine.data("a"))["auditEvents"]
+        stored = (await live_gql(LOG, token=owner.access_token))["auditLog"]["nodes"][0]
+        assert (entry["id"], entry["sequence"], entry["entryHash"]) == (
+            stored["id"],
+            stored["sequence"],
+            stored["entryHash"],
+        )
+        assert (entry["action"], entry["decision"], entry["outcome"], entry["risk"]) == (
+            "createRole",
+            "ALLOW",
+            "SUCCEEDED",
+            "MEDIUM",
+        )
+        # A HIGH action reaches both of the owner's streams; the MEDIUM one only the first.
+        await live_gql(
+            "mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { userErrors { code } } }",
+            {"i": {"name": "ci", "scopes": ["organization:read"], "roles": ["viewer"]}},
+            token=owner.access_token,
+        )
+        assert (await mine.data("high"))["auditEvents"]["action"] == "createApiKey"
+        assert (await mine.data("a"))["auditEvents"]["action"] == "createApiKey"
+        # The stranger's stream saw none of it: its own chain had nothing new.
+        await live_gql(
+            CREATE_ROLE, {"input": {"name": "own", "permissions": []}}, token=stranger.access_token
+        )
+        assert (await theirs.data("a"))["auditEvents"]["chain"] != entry["chain"]
+
+
+async def test_without_audit_read_the_subscription_is_refused(server: LiveServer, live_gql: GraphQL) -> None:
+    owner = await sign_up(live_gql, prefix="owner")
+    developer = await member_with_role(live_gql, owner, "developer")
+    async with signed_in(server, developer.access_token) as client:
+        await client.subscribe("a", AUDIT_EVENTS)
+        assert codes(await client.ending("a")) == ["FORBIDDEN"]
+        await client.subscribe("p", AUDIT_EVENTS, {"filter": {"platform": True}})
+        assert codes(await client.ending("p")) == ["FORBIDDEN"]
+
+
+async def test_losing_the_role_mid_stream_ends_the_stream(server: LiveServer, live_gql: GraphQL) -> None:
+    owner = await sign_up(live_gql, prefix="owner")
+    admin = await member_with_role(live_gql, owner, "admin")
+    async with signed_in(server, admin.access_token) as client:
+        await client.start("a", AUDIT_EVENTS)
+        await live_gql(CREATE_ROLE, {"input": {"name": "first", "permissions": []}}, token=owner.access_token)
+        assert (await client.data("a"))["auditEvents"]["action"] == "createRole"
+        removed = await live_gql(
+            UNASSIGN,
+            {"input": {"subjectId": admin.user_id, "role": "admin"}},
+            token=owner.access_token,
+        )
+        assert removed["unassignRole"]["userErrors"] == []
+        # The entry of the revocation itself, or the next one, is checked against the new rules.
+        await live_gql(
+            CREATE_ROLE, {"input": {"name": "second", "permissions": []}}, token=owner.access_token
+        )
+        assert codes(await client.ending("a")) == ["FORBIDDEN"]
