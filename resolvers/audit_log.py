@@ -107,6 +107,7 @@ async def audit_events(context: Context, where: AuditFilter) -> AsyncIterator[Au
 
     return await streams.live(
         context,
+        topic="auditEvents",
         organization_id=None if where.platform else context.principal.organization_id,
         authorize=authorize,
         accept=accept,

@@ -26,6 +26,7 @@ import jwt
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.fastapi import BaseContext
 
+from domain.audit import entries as audit
 from domain.auth import service as auth_service
 from domain.auth.policies import Authorizer
 from domain.billing import service as billing_service
@@ -33,6 +34,7 @@ from domain.billing.models import BudgetTarget, InvoiceStatus, Meter
 from domain.billing.periods import Period, period_of
 from domain.billing.usage import aggregate, micros_to_decimal
 from domain.clock import clock
+from domain.db import unit_of_work
 from domain.errors import AuthenticationFailed, DomainError, NotFound
 from domain.events.bus import BusEvent, SubscriberOverflow, bus
 from domain.marketplace import repository as market_repository
@@ -309,6 +311,30 @@ EVERY_ORGANIZATION = Everywhere.EVERY_ORGANIZATION
 Authorize = Callable[[], Awaitable[None]]
 
 
+async def audit_refusal(context: LiveContext, topic: str, error: ApiError) -> None:
+    """An audit entry (in a transaction of its own) for a subscription refused or ended by its
+    authorization, like a refused read over HTTP. Anonymous connections never get this far."""
+    code = (error.extensions or {}).get("code")
+    if code not in ("FORBIDDEN", "UNAUTHENTICATED") or not context.principal.is_authenticated:
+        return
+    try:
+        async with unit_of_work(context.sessionmaker) as session:
+            audit.record(
+                session,
+                organization_id=context.principal.organization_id,
+                actor=context.principal.subject,
+                action=f"subscribe:{topic}",
+                decision="DENY",
+                outcome="DENIED",
+                reason=str(code),
+                request_id=context.request_id,
+                client_address=context.client_address,
+                read=True,
+            )
+    except Exception:  # the refusal stands; only its record failed
+        log.exception("auditing a refused subscription failed", extra={"request_id": context.request_id})
+
+
 def too_slow(buffer: int) -> ApiError:
     return ApiError(
         f"The subscriber fell more than {buffer} events behind; the subscription is over.",
@@ -392,6 +418,7 @@ class _Authorization:
 async def live(
     context: Context,
     *,
+    topic: str,
     organization_id: uuid.UUID | Everywhere | None,
     authorize: Authorize | str | None,
     accept: Callable[[BusEvent], bool],
@@ -419,15 +446,17 @@ async def live(
     authorization = _Authorization(stream_context, check)
     try:
         await authorization.ensure(starting=True)  # refused here: the subscription's `error`
-    except ApiError:
+    except ApiError as error:
+        await audit_refusal(stream_context, topic, error)
         raise
     except Exception as exc:
         raise _as_api_error(exc, stream_context.request_id) from exc
-    return _stream(stream_context, authorization, organization_id, accept, render, first, throttle)
+    return _stream(stream_context, topic, authorization, organization_id, accept, render, first, throttle)
 
 
 async def _stream(
     context: LiveContext,
+    topic: str,
     authorization: _Authorization,
     organization_id: uuid.UUID | Everywhere | None,
     accept: Callable[[BusEvent], bool],
@@ -494,7 +523,8 @@ async def _stream(
                 _current_scope.set(None)
     except SubscriberOverflow as exc:
         raise too_slow(buffer) from exc
-    except ApiError:
+    except ApiError as error:
+        await audit_refusal(context, topic, error)
         raise
     except Exception as exc:
         raise _as_api_error(exc, context.request_id) from exc
@@ -617,6 +647,7 @@ async def package_status(context: Context, package_id: str) -> AsyncIterator[Sta
 
     return await live(
         context,
+        topic="packageStatus",
         organization_id=package.organization_id,
         authorize=still_watching,
         accept=accept,
@@ -650,7 +681,12 @@ async def marketplace_activity(context: Context) -> AsyncIterator[Publication]:
         return Publication(package=package, version=version, at=event.created_at)
 
     return await live(
-        context, organization_id=EVERY_ORGANIZATION, authorize=None, accept=accept, render=render
+        context,
+        topic="marketplaceActivity",
+        organization_id=EVERY_ORGANIZATION,
+        authorize=None,
+        accept=accept,
+        render=render,
     )
 
 
@@ -704,6 +740,7 @@ async def usage_updates(context: Context, meter_key: str) -> AsyncIterator[Usage
 
     return await live(
         context,
+        topic="usageUpdates",
         organization_id=organization_id,
         authorize="billing:read",
         accept=accept,
@@ -753,7 +790,12 @@ async def budget_alerts(context: Context) -> AsyncIterator[BudgetCrossing]:
         )
 
     return await live(
-        context, organization_id=organization_id, authorize="billing:read", accept=accept, render=render
+        context,
+        topic="budgetAlerts",
+        organization_id=organization_id,
+        authorize="billing:read",
+        accept=accept,
+        render=render,
     )
 
 
@@ -799,7 +841,12 @@ async def invoice_events(context: Context) -> AsyncIterator[InvoiceChange]:
         )
 
     return await live(
-        context, organization_id=organization_id, authorize="billing:read", accept=accept, render=render
+        context,
+        topic="invoiceEvents",
+        organization_id=organization_id,
+        authorize="billing:read",
+        accept=accept,
+        render=render,
     )
 
 

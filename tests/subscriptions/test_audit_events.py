@@ -3,6 +3,7 @@ ended when that permission goes away mid-stream."""
 
 from __future__ import annotations
 
+from resolvers.ids import from_global_id
 from tests.conftest import LiveServer
 from tests.helpers import GraphQL, member_with_role, sign_up
 from tests.subscriptions.client import codes, signed_in
@@ -19,6 +20,12 @@ mutation($input: CreateRoleInput!) { createRole(input: $input) { role { name } u
 UNASSIGN = """
 mutation($input: RoleAssignmentInput!) { unassignRole(input: $input) { userErrors { code } } }
 """
+
+
+def pk(global_id: str) -> str:
+    decoded = from_global_id(global_id)
+    assert decoded is not None
+    return str(decoded[1])
 
 
 async def test_entries_arrive_as_they_commit_with_their_stored_hash(
@@ -73,6 +80,15 @@ async def test_without_audit_read_the_subscription_is_refused(server: LiveServer
         assert codes(await client.ending("a")) == ["FORBIDDEN"]
         await client.subscribe("p", AUDIT_EVENTS, {"filter": {"platform": True}})
         assert codes(await client.ending("p")) == ["FORBIDDEN"]
+    # Each refusal is audited in the organization's chain, like a refused read.
+    log = await live_gql(
+        "{ auditLog(last: 2) { nodes { action actor decision outcome reason } } }", token=owner.access_token
+    )
+    refused = log["auditLog"]["nodes"]
+    assert [(e["action"], e["decision"], e["outcome"], e["reason"]) for e in refused] == [
+        ("subscribe:auditEvents", "DENY", "DENIED", "FORBIDDEN")
+    ] * 2
+    assert {e["actor"] for e in refused} == {f"user:{pk(developer.user_id)}"}
 
 
 async def test_losing_the_role_mid_stream_ends_the_stream(server: LiveServer, live_gql: GraphQL) -> None:
