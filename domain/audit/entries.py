@@ -21,9 +21,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import Table, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -270,22 +270,25 @@ def has_pending(session: AsyncSession) -> bool:
     return bool(session.sync_session.info.get(_PENDING))
 
 
+_ENTRIES = cast(Table, AuditEntry.__table__)
+_CHAINS = cast(Table, AuditChain.__table__)
+
+
 def _lock_head(session: Session, chain: str, organization_id: uuid.UUID | None) -> tuple[int, str]:
-    dialect = session.get_bind().dialect.name
-    values = {
-        "chain": chain,
-        "organization_id": organization_id,
-        "size": 0,
-        "head_hash": GENESIS,
-        "updated_at": clock.now(),
-    }
-    if dialect == "postgresql":
-        session.execute(postgresql.insert(AuditChain).values(values).on_conflict_do_nothing())
-    else:
-        session.execute(sqlite.insert(AuditChain).values(values).on_conflict_do_nothing())
-    row = session.execute(
-        select(AuditChain.size, AuditChain.head_hash).where(AuditChain.chain == chain).with_for_update()
-    ).one()
+    """The chain's (size, head hash), its row locked until the commit; made on first use."""
+    head = select(AuditChain.size, AuditChain.head_hash).where(AuditChain.chain == chain).with_for_update()
+    row = session.execute(head).one_or_none()
+    if row is None:  # the chain's first entry: make its head (or find the one a concurrent writer made)
+        values = {
+            "chain": chain,
+            "organization_id": organization_id,
+            "size": 0,
+            "head_hash": GENESIS,
+            "updated_at": clock.now(),
+        }
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        session.execute(dialect.insert(AuditChain).values(values).on_conflict_do_nothing())
+        row = session.execute(head).one()
     return int(row.size), str(row.head_hash)
 
 
@@ -402,11 +405,11 @@ def _append(session: Session) -> None:
                 }
             )
             prev = digest
-        session.execute(insert(AuditEntry), rows)
-        session.execute(
-            update(AuditChain)
-            .where(AuditChain.chain == chain)
-            .values(size=size, head_hash=prev, updated_at=now)
+        # Core statements on the session's connection: the ORM's bulk paths cost more than the SQL.
+        connection = session.connection()
+        connection.execute(_ENTRIES.insert(), rows)
+        connection.execute(
+            _CHAINS.update().where(_CHAINS.c.chain == chain).values(size=size, head_hash=prev, updated_at=now)
         )
         for row in rows:
             release_after_commit(session, bus_event(row))

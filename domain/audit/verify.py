@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audit import merkle
 from domain.audit.checkpoints import verify_signature
-from domain.audit.entries import GENESIS, RISK_NAMES, canonical_values, format_time
+from domain.audit.entries import GENESIS, RISK_NAMES, canonical_values
 from domain.audit.models import AuditChain, AuditCheckpoint, AuditEntry
 from domain.auth.models import SigningKey
 
@@ -171,18 +171,28 @@ async def verify_chain(
     return report
 
 
-# Rows are read with plain SQL and the driver's own values (no ORM or type processing: it was
-# more than half the time), then spelled as they are hashed.
-_ROWS = (
-    "SELECT id, sequence, created_at, actor, action, target, decision, outcome, risk, reason,"
-    " request_id, client_address, input_digest, prev_hash, entry_hash FROM audit_entries"
-    " WHERE chain = :chain AND sequence > :after AND sequence <= :last ORDER BY sequence LIMIT :limit"
+_COLUMNS = (
+    "{id}, sequence, {time}, actor, action, target, decision, outcome, risk, reason,"
+    " request_id, client_address, input_digest, prev_hash, entry_hash"
 )
+_WHERE = (
+    " FROM audit_entries WHERE chain = :chain AND sequence > :after AND sequence <= :last"
+    " ORDER BY sequence LIMIT :limit"
+)
+# PostgreSQL spells the id and the time as they are hashed; SQLite stores 32 hex digits and
+# `YYYY-MM-DD HH:MM:SS.ffffff` (UTC, as written), respelled below.
+_POSTGRES_ROWS = (
+    "SELECT "
+    + _COLUMNS.format(
+        id="id::text", time="""to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+    )
+    + _WHERE
+)
+_SQLITE_ROWS = "SELECT " + _COLUMNS.format(id="id", time="created_at") + _WHERE
 Row = tuple[Any, ...]
 
 
 def _sqlite_row(row: Row) -> Row:
-    # SQLite: the id is 32 hex digits, the time `YYYY-MM-DD HH:MM:SS.ffffff` (UTC, as written).
     h = row[0]
     when = row[2]
     return (
@@ -193,23 +203,22 @@ def _sqlite_row(row: Row) -> Row:
     )
 
 
-def _postgres_row(row: Row) -> Row:
-    return (str(row[0]), row[1], format_time(row[2]), *row[3:])
-
-
 async def _batches(
     session: AsyncSession, chain: str, after: int, last: int | None
 ) -> AsyncIterator[list[Row]]:
+    """The entries after `after` (up to `last`), a batch at a time, with plain SQL and the driver's
+    own values: no ORM or type processing, which was more than half the time."""
     connection = await session.connection()
-    spell = _sqlite_row if connection.dialect.name == "sqlite" else _postgres_row
+    sqlite = connection.dialect.name == "sqlite"
+    query = text(_SQLITE_ROWS if sqlite else _POSTGRES_ROWS)
     upper = last if last is not None else 2**62
     while True:
-        found = await connection.execute(
-            text(_ROWS), {"chain": chain, "after": after, "last": upper, "limit": BATCH}
-        )
-        rows = [spell(tuple(r)) for r in found.all()]
-        if not rows:
+        found = (
+            await connection.execute(query, {"chain": chain, "after": after, "last": upper, "limit": BATCH})
+        ).all()
+        if not found:
             return
+        rows = [_sqlite_row(tuple(r)) for r in found] if sqlite else [tuple(r) for r in found]
         yield rows
         after = rows[-1][1]
 
