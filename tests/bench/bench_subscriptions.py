@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,10 +29,11 @@ import uuid
 from pathlib import Path
 
 import httpx
-import psycopg
-from sqlalchemy.engine import make_url
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
+
+from tests.bench.bench_usage_ingest import postgres_database
+from tests.conftest import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 SUBSCRIBE = 'subscription { auditEvents(filter: {action: "createRole"}) { sequence action } }'
@@ -40,28 +41,6 @@ SIGN_UP = """
 mutation($input: SignUpInput!) { signUp(input: $input) { session { accessToken } userErrors { code } } }
 """
 CREATE_ROLE = "mutation($input: CreateRoleInput!) { createRole(input: $input) { userErrors { code } } }"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def fresh_postgres(base_url: str) -> tuple[str, str]:
-    url = make_url(base_url)
-    name = f"atom_bench_{uuid.uuid4().hex[:10]}"
-    admin = url.set(drivername="postgresql", database=url.database or "postgres")
-    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return url.set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False), name
-
-
-def drop_postgres(base_url: str, name: str) -> None:
-    url = make_url(base_url)
-    admin = url.set(drivername="postgresql", database=url.database or "postgres")
-    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def start_server(
@@ -120,11 +99,14 @@ async def receive(connection: ClientConnection, arrivals: dict[int, list[float]]
 
 
 async def run(args: argparse.Namespace) -> None:
-    created: tuple[str, str] | None = None
-    database_url = None
-    if args.database_url:
-        created = fresh_postgres(args.database_url)
-        database_url = created[0]
+    with contextlib.ExitStack() as stack:
+        database_url = (
+            stack.enter_context(postgres_database(args.database_url)) if args.database_url else None
+        )
+        await measure(args, database_url)
+
+
+async def measure(args: argparse.Namespace, database_url: str | None) -> None:
     with tempfile.TemporaryDirectory() as home:
         process, url = start_server(Path(home), database_url, args.subscribers)
         try:
@@ -201,8 +183,6 @@ async def run(args: argparse.Namespace) -> None:
         finally:
             process.terminate()
             process.wait(timeout=30)
-            if created is not None and args.database_url:
-                drop_postgres(args.database_url, created[1])
 
 
 def main() -> None:
