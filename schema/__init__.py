@@ -67,7 +67,11 @@ DECIMAL = ScalarDefinition(
 
 Query = merge_types("Query", (NodeQuery, AuthQuery, MarketplaceQuery, BillingQuery, AuditQuery))
 Mutation = merge_types("Mutation", (AuthMutation, MarketplaceMutation, BillingMutation, AuditMutation))
-Subscription = merge_types("Subscription", (LiveSubscription, AuditSubscription))
+
+
+@strawberry.type(description=get_object_definition(LiveSubscription, strict=True).description)
+class Subscription(LiveSubscription, AuditSubscription):
+    """The live topics of every area (merge_types would drop the description)."""
 
 
 @dataclass(frozen=True, slots=True)
