@@ -6,6 +6,8 @@ errors with `extensions.code` (authentication, authorization, not found on queri
 
 from __future__ import annotations
 
+import uuid
+
 
 class DomainError(Exception):
     code: str = "INVALID"
@@ -44,6 +46,18 @@ class AuthenticationFailed(DomainError):
 
     code = "UNAUTHENTICATED"
 
-    def __init__(self, message: str, *, reason: str = "UNAUTHENTICATED", code: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str = "UNAUTHENTICATED",
+        code: str | None = None,
+        subject: str | None = None,
+        organization_id: uuid.UUID | None = None,
+    ) -> None:
         super().__init__(message, code=code)
         self.reason = reason
+        # Who a genuine but refused credential names (an expired token, a revoked key), for the audit
+        # log; None when the credential names no one we know (forged, malformed, unknown).
+        self.subject = subject
+        self.organization_id = organization_id

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from graphql import GraphQLError
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.extensions import FieldExtension
 from strawberry.types import Info
 from strawberry.types.base import get_object_definition
@@ -216,3 +217,30 @@ def record_denials(context: Context, errors: Iterable[GraphQLError], *, skip_roo
             client_address=principal.client_address,
             read=True,
         )
+
+
+def record_refused_credential(
+    session: AsyncSession,
+    error: AuthenticationFailed,
+    *,
+    request_id: str | None,
+    client_address: str | None,
+) -> None:
+    """Queue an entry for a genuine credential that was refused (an expired token, a revoked or
+    expired API key, a removed member's token); the caller commits `session`, since the request
+    ends with 401. Forged and unknown credentials name no one and are not audited (they would let
+    anyone grow a chain); they are counted in metrics."""
+    if error.subject is None:
+        return
+    entries.record(
+        session,
+        organization_id=error.organization_id,
+        actor=error.subject,
+        action="authenticate",
+        decision="DENY",
+        outcome="DENIED",
+        reason=error.reason,
+        request_id=request_id,
+        client_address=client_address,
+        read=True,
+    )

@@ -76,7 +76,7 @@ async def export(request: Request) -> StreamingResponse:
     runtime = request.app.state.runtime
     sessionmaker = request.app.state.sessionmaker
     request_id = request.scope.get("state", {}).get("request_id")
-    async with sessionmaker() as session, session.begin():
+    async with sessionmaker() as session:  # committed below; a refused credential commits its own entry
         principal = await authenticate(
             session,
             runtime,
@@ -107,6 +107,7 @@ async def export(request: Request) -> StreamingResponse:
             client_address=principal.client_address,
             read=True,
         )
+        await session.commit()
     if chain is None:
         raise HTTPGraphQLError(403, "Missing permission audit:read.", "FORBIDDEN")
 

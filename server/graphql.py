@@ -28,9 +28,11 @@ from strawberry.types.execution import ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
+from domain.db import unit_of_work
 from domain.errors import AuthenticationFailed
 from domain.principal import Principal
 from resolvers import streams
+from resolvers.audit import record_refused_credential
 from resolvers.context import Context, Runtime
 from resolvers.errors import ApiError
 from resolvers.streams import LiveContext, LiveLimits
@@ -395,6 +397,10 @@ class AtomGraphQLRouter(GraphQLRouter[Context, None]):
         try:
             await context.sign_in(secret)
         except AuthenticationFailed as exc:
+            if exc.subject is not None:
+                where = {"request_id": context.request_id, "client_address": context.client_address}
+                async with unit_of_work(context.sessionmaker) as session:
+                    record_refused_credential(session, exc, **where)
             raise _rejection(exc.message, "UNAUTHENTICATED", exc.reason) from exc
         except Exception as exc:
             log.exception(
@@ -514,8 +520,16 @@ def _credentials(headers: Any) -> str | None:
 
 
 async def authenticate(
-    session: AsyncSession, runtime: Runtime, headers: Any, *, request_id: str, client_address: str | None
+    session: AsyncSession,
+    runtime: Runtime,
+    headers: Any,
+    *,
+    request_id: str,
+    client_address: str | None,
+    audit_refusals: bool = True,
 ) -> Principal:
+    """The caller of an HTTP request. A refused credential is a 401; when it is genuine (expired,
+    revoked), the refusal is audited first: `session` is committed with the entry."""
     credential = _credentials(headers)
     if credential is None:
         return Principal.anonymous(request_id=request_id, client_address=client_address)
@@ -524,6 +538,12 @@ async def authenticate(
             session, runtime, credential, request_id=request_id, client_address=client_address
         )
     except AuthenticationFailed as exc:
+        if audit_refusals and exc.subject is not None:
+            try:
+                record_refused_credential(session, exc, request_id=request_id, client_address=client_address)
+                await session.commit()
+            except Exception:  # the refusal stands; only its record failed
+                log.exception("auditing a refused credential failed", extra={"request_id": request_id})
         raise HTTPGraphQLError(
             401,
             exc.message,
@@ -553,7 +573,11 @@ async def get_context(
         )
     try:
         principal = await authenticate(
-            session, runtime, connection.headers, request_id=request_id, client_address=client
+            session,
+            runtime,
+            connection.headers,
+            request_id=request_id,
+            client_address=client,
         )
     except HTTPGraphQLError:
         raise

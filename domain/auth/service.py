@@ -325,7 +325,10 @@ async def principal_for_access_token(
         is None
     ):
         raise AuthenticationFailed(
-            "The token's organization is no longer yours.", reason="INVALID_ORGANIZATION"
+            "The token's organization is no longer yours.",
+            reason="INVALID_ORGANIZATION",
+            subject=f"user:{claims.user_id}",
+            organization_id=claims.organization_id,
         )
     return Principal(
         PrincipalKind.USER,
@@ -346,10 +349,21 @@ async def principal_for_api_key(
     if key is None or not digests_equal(key.secret_hash, digest_secret(presented)):
         raise AuthenticationFailed("The API key is not valid.", reason="INVALID_API_KEY")
     now = clock.now()
+    subject, organization_id = f"apikey:{key.id}", key.organization_id  # named in the audit log
     if key.revoked_at is not None:
-        raise AuthenticationFailed("The API key has been revoked.", reason="API_KEY_REVOKED")
+        raise AuthenticationFailed(
+            "The API key has been revoked.",
+            reason="API_KEY_REVOKED",
+            subject=subject,
+            organization_id=organization_id,
+        )
     if key.expires_at is not None and key.expires_at <= now:
-        raise AuthenticationFailed("The API key has expired.", reason="API_KEY_EXPIRED")
+        raise AuthenticationFailed(
+            "The API key has expired.",
+            reason="API_KEY_EXPIRED",
+            subject=subject,
+            organization_id=organization_id,
+        )
     if key.last_used_at is None or now - key.last_used_at >= API_KEY_LAST_USED_GRANULARITY:
         key.last_used_at = now
     return Principal(

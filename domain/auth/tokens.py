@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -132,6 +133,12 @@ class TokenService:
         except (TypeError, ValueError) as exc:
             raise _fail("The access token's times are invalid.", "INVALID_TOKEN") from exc
         if expires <= now - leeway:
-            raise _fail("The access token has expired.", "TOKEN_EXPIRED")
+            # Signed by us: who it names is known, and the refusal is audited for them.
+            expired = _fail("The access token has expired.", "TOKEN_EXPIRED")
+            with contextlib.suppress(ValueError, TypeError):
+                expired.subject = f"user:{uuid.UUID(str(claims['sub']))}"
+                org = claims.get("org")
+                expired.organization_id = uuid.UUID(str(org)) if org is not None else None
+            raise expired
         if not_before > now + leeway or issued > now + leeway:
             raise _fail("The access token is not valid yet.", "TOKEN_NOT_YET_VALID")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from resolvers.ids import from_global_id
 from tests.conftest import LiveServer
-from tests.helpers import GraphQL, member_with_role, sign_up
-from tests.subscriptions.client import codes, signed_in
+from tests.helpers import GraphQL, api_key, member_with_role, sign_up
+from tests.subscriptions.client import codes, connected, signed_in
 
 AUDIT_EVENTS = """
 subscription($filter: AuditLogFilter) {
@@ -109,3 +109,28 @@ async def test_losing_the_role_mid_stream_ends_the_stream(server: LiveServer, li
             CREATE_ROLE, {"input": {"name": "second", "permissions": []}}, token=owner.access_token
         )
         assert codes(await client.ending("a")) == ["FORBIDDEN"]
+
+
+async def test_a_revoked_key_refused_at_connection_init_is_audited(
+    server: LiveServer, live_gql: GraphQL
+) -> None:
+    owner = await sign_up(live_gql, prefix="owner")
+    key_id, secret = await api_key(live_gql, owner, scopes=["audit:read"], roles=["admin"])
+    revoke = "mutation($id: ID!) { revokeApiKey(input: {apiKeyId: $id}) { userErrors { code } } }"
+    assert (await live_gql(revoke, {"id": key_id}, token=owner.access_token))["revokeApiKey"][
+        "userErrors"
+    ] == []
+    async with connected(server) as client:
+        await client.send({"type": "connection_init", "payload": {"apiKey": secret}})
+        assert (await client.closed()).code == 4403
+    log = await live_gql(
+        "{ auditLog(last: 1) { nodes { action actor decision reason } } }", token=owner.access_token
+    )
+    assert log["auditLog"]["nodes"] == [
+        {
+            "action": "authenticate",
+            "actor": f"apikey:{pk(key_id)}",
+            "decision": "DENY",
+            "reason": "API_KEY_REVOKED",
+        }
+    ]
