@@ -126,6 +126,54 @@ def schema_export(check: bool, output: Path) -> None:
     click.echo(f"wrote {output}")
 
 
+@schema.command("changes")
+@click.option(
+    "--against",
+    type=click.Path(path_type=Path, exists=True),
+    help="An SDL file (default: the latest release).",
+)
+@click.option("--schema-file", type=click.Path(path_type=Path, exists=True), default=SCHEMA_FILE)
+@click.option("--changelog", type=click.Path(path_type=Path), default=None)
+def schema_changes(against: Path | None, schema_file: Path, changelog: Path | None) -> None:
+    """Classify the changes since the latest release (breaking, dangerous, safe); fail on a breaking
+    change that docs/CHANGELOG.md does not record under `## Unreleased`."""
+    from server import schema_releases as releases
+
+    if against is None:
+        latest = releases.latest_release()
+        if latest is None:
+            click.echo("no release in schema/releases yet: nothing to compare")
+            return
+        label, against = latest
+    else:
+        label = str(against)
+    old, new = against.read_text(), schema_file.read_text()
+    found = releases.changes(old, new)
+    click.echo(f"changes since {label}: {releases.classify(found, changed=old != new)}")
+    for change in found:
+        click.echo(f"  {change.kind} {change.type}: {change.description}")
+    log = changelog or releases.CHANGELOG
+    missing = releases.unrecorded(found, log.read_text() if log.exists() else "")
+    if missing:
+        click.echo(f"breaking changes not recorded under '{releases.UNRELEASED}' in {log}:", err=True)
+        for change in missing:
+            click.echo(f"  - {change.description}", err=True)
+        sys.exit(1)
+
+
+@schema.command("release")
+@click.argument("version")
+def schema_release(version: str) -> None:
+    """Keep the committed SDL as release VERSION (schema/releases) and date the changelog."""
+    from server import schema_releases as releases
+
+    try:
+        target = releases.release(version, SCHEMA_FILE.read_text())
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"wrote {target}; docs/CHANGELOG.md dated {version}")
+
+
 def _audit(
     session: Any, action: str, *, target: tuple[str, Any] | None = None, reason: str | None = None
 ) -> None:
