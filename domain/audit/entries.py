@@ -14,7 +14,9 @@ with the `rfc8785` library), several times faster than the general implementatio
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import inspect
 import json
 import uuid
 from collections import defaultdict
@@ -191,24 +193,12 @@ def entry_hash(fields: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_entry(fields)).hexdigest()
 
 
+# The columns `hashed_fields` takes, by name.
+HASHED_COLUMNS = tuple(inspect.signature(hashed_fields).parameters)
+
+
 def fields_of(entry: AuditEntry) -> dict[str, Any]:
-    return hashed_fields(
-        id=entry.id,
-        chain=entry.chain,
-        sequence=entry.sequence,
-        created_at=entry.created_at,
-        actor=entry.actor,
-        action=entry.action,
-        target=entry.target,
-        decision=entry.decision,
-        outcome=entry.outcome,
-        risk=entry.risk,
-        reason=entry.reason,
-        request_id=entry.request_id,
-        client_address=entry.client_address,
-        input_digest=entry.input_digest,
-        prev_hash=entry.prev_hash,
-    )
+    return hashed_fields(**{column: getattr(entry, column) for column in HASHED_COLUMNS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +216,10 @@ class PendingEntry:
     request_id: str | None
     client_address: str | None
     input_digest: str | None
+
+
+# A queued entry's fields are columns of its row.
+_PENDING_COLUMNS = tuple(f.name for f in dataclasses.fields(PendingEntry))
 
 
 def record(
@@ -365,46 +359,10 @@ def _append(session: Session) -> None:
         rows = []
         for item in items:
             size += 1
-            fields = hashed_fields(
-                id=item.id,
-                chain=chain,
-                sequence=size,
-                created_at=item.created_at,
-                actor=item.actor,
-                action=item.action,
-                target=item.target,
-                decision=item.decision,
-                outcome=item.outcome,
-                risk=item.risk,
-                reason=item.reason,
-                request_id=item.request_id,
-                client_address=item.client_address,
-                input_digest=item.input_digest,
-                prev_hash=prev,
-            )
-            digest = entry_hash(fields)
-            rows.append(
-                {
-                    "id": item.id,
-                    "chain": chain,
-                    "sequence": size,
-                    "organization_id": item.organization_id,
-                    "created_at": item.created_at,
-                    "actor": item.actor,
-                    "action": item.action,
-                    "target": item.target,
-                    "decision": item.decision,
-                    "outcome": item.outcome,
-                    "risk": int(item.risk),
-                    "reason": item.reason,
-                    "request_id": item.request_id,
-                    "client_address": item.client_address,
-                    "input_digest": item.input_digest,
-                    "prev_hash": prev,
-                    "entry_hash": digest,
-                }
-            )
-            prev = digest
+            row = {name: getattr(item, name) for name in _PENDING_COLUMNS}
+            row.update(chain=chain, sequence=size, risk=int(item.risk), prev_hash=prev)
+            row["entry_hash"] = prev = entry_hash(hashed_fields(**{c: row[c] for c in HASHED_COLUMNS}))
+            rows.append(row)
         # Core statements on the session's connection: the ORM's bulk paths cost more than the SQL.
         connection = session.connection()
         connection.execute(_ENTRIES.insert(), rows)
