@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -239,26 +239,51 @@ class _LiveSchema:
         )
 
 
-class AtomTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+class _LiveHandler:
+    """What both WebSocket protocols' handlers share: the connection's limits, the schema seen as
+    subscriptions only, admission per client address, a failed authentication closed with 4500, and
+    the event scope released before a message is waited on. Listed before strawberry's handler."""
+
+    limits: LiveLimits
+
+    def _set_up(self) -> None:
+        handler = cast(Any, self)
+        self.limits = cast(LiveContext, handler.context).limits
+        handler.max_subscriptions_per_connection = None  # ours, with a code
+        handler.schema = _LiveSchema(handler.schema)
+
+    async def _serve(self, serve: Callable[[], Awaitable[None]]) -> None:
+        handler = cast(Any, self)
+        with cast(AtomGraphQLRouter, handler.view).admitted(cast(LiveContext, handler.context)) as admitted:
+            if not admitted:
+                await handler.websocket.close(code=4429, reason="Too many connections")
+                return
+            await serve()
+
+    async def handle_connection_init(self, message: Any) -> None:
+        try:
+            await cast(Any, super()).handle_connection_init(message)
+        except _ConnectionFailed:
+            await cast(Any, self).websocket.close(code=4500, reason="Internal server error")
+
+    async def send_message(self, message: Any) -> None:
+        # An event's result is complete: its database session is closed before a slow client is waited on.
+        await streams.release_scope()
+        await cast(Any, super()).send_message(message)
+
+
+class AtomTransportWSHandler(_LiveHandler, BaseGraphQLTransportWSHandler[Context, None]):
     """graphql-transport-ws, with our limits: init timeout (4408), connections per client address
     (4429), subscriptions per connection (an `error` with TOO_MANY_SUBSCRIPTIONS), malformed messages
     (4400); strawberry's own closes 4401, 4403, 4409 and 4429 (a second `connection_init`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        context = cast(LiveContext, self.context)
-        self.limits = context.limits
+        self._set_up()
         self.connection_init_wait_timeout = timedelta(seconds=self.limits.connection_init_timeout)
-        self.max_subscriptions_per_connection = None  # ours, with a code (handle_subscribe)
-        self.schema = cast(Any, _LiveSchema(self.schema))
 
     async def handle(self) -> None:
-        view = cast(AtomGraphQLRouter, self.view)
-        with view.admitted(cast(LiveContext, self.context)) as admitted:
-            if not admitted:
-                await self.websocket.close(code=4429, reason="Too many connections")
-                return
-            await super().handle()
+        await self._serve(super().handle)
 
     async def handle_message(self, message: Any) -> None:
         problem = _malformed(message, start="subscribe", stop="complete")
@@ -268,12 +293,6 @@ class AtomTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if message["type"] == "connection_init" and message.get("payload") is None:
             message = {**message, "payload": {}}
         await super().handle_message(message)
-
-    async def handle_connection_init(self, message: Any) -> None:
-        try:
-            await super().handle_connection_init(message)
-        except _ConnectionFailed:
-            await self.websocket.close(code=4500, reason="Internal server error")
 
     async def handle_subscribe(self, message: Any) -> None:
         limit = self.limits.max_subscriptions
@@ -288,37 +307,27 @@ class AtomTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             return
         await super().handle_subscribe(message)
 
-    async def send_message(self, message: Any) -> None:
-        # An event's result is complete: its database session is closed before a slow client is waited on.
-        await streams.release_scope()
-        await super().send_message(message)
 
-
-class AtomLegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
+class AtomLegacyWSHandler(_LiveHandler, BaseGraphQLWSHandler[Context, None]):
     """The legacy graphql-ws (subscriptions-transport-ws) protocol, with the same limits: an init
     timeout (4408), connections per client (4429), subscriptions per connection, malformed messages
     (4400). A refused `connection_init` gets `connection_error` with the reason, then a close."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        context = cast(LiveContext, self.context)
-        self.limits = context.limits
-        self.max_subscriptions_per_connection = None
-        self.schema = cast(Any, _LiveSchema(self.schema))
+        self._set_up()
 
     async def handle(self) -> None:
-        view = cast(AtomGraphQLRouter, self.view)
-        with view.admitted(cast(LiveContext, self.context)) as admitted:
-            if not admitted:
-                await self.websocket.close(code=4429, reason="Too many connections")
-                return
-            timeout = asyncio.create_task(self._close_unless_initialised())
-            try:
-                await super().handle()
-            finally:
-                timeout.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await timeout
+        await self._serve(self._handle_with_init_timeout)
+
+    async def _handle_with_init_timeout(self) -> None:
+        timeout = asyncio.create_task(self._close_unless_initialised())
+        try:
+            await super().handle()
+        finally:
+            timeout.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await timeout
 
     async def _close_unless_initialised(self) -> None:
         await asyncio.sleep(self.limits.connection_init_timeout)
@@ -332,12 +341,6 @@ class AtomLegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
             return
         await super().handle_message(message)
 
-    async def handle_connection_init(self, message: Any) -> None:
-        try:
-            await super().handle_connection_init(message)
-        except _ConnectionFailed:
-            await self.websocket.close(code=4500, reason="Internal server error")
-
     async def handle_start(self, message: Any) -> None:
         limit = self.limits.max_subscriptions
         if self.connection_acknowledged and message["id"] not in self.tasks and len(self.tasks) >= limit:
@@ -345,10 +348,6 @@ class AtomLegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
             await self.send_message({"type": "error", "id": message["id"], "payload": error})
             return
         await super().handle_start(message)
-
-    async def send_message(self, message: Any) -> None:
-        await streams.release_scope()
-        await super().send_message(message)
 
 
 class AtomGraphQLRouter(GraphQLRouter[Context, None]):
