@@ -174,6 +174,49 @@ def schema_release(version: str) -> None:
     click.echo(f"wrote {target}; docs/CHANGELOG.md dated {version}")
 
 
+@main.group()
+def sdk() -> None:
+    """The Python and TypeScript SDKs generated from the schema (sdk-gen/)."""
+
+
+@sdk.command("generate")
+@click.option("--python/--no-python", default=True, help="Regenerate the Python SDK (ariadne-codegen).")
+@click.option("--typescript/--no-typescript", default=True, help="Regenerate the TypeScript SDK.")
+def sdk_generate(python: bool, typescript: bool) -> None:
+    """Write sdk-gen/schema.graphql from the committed SDL and regenerate both SDKs from sdk-gen/."""
+    from server import sdk as sdks
+
+    try:
+        sdks.generate(python=python, typescript=typescript)
+    except sdks.SdkError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo("regenerated sdk-gen/schema.graphql, clients/python and clients/typescript")
+
+
+@sdk.command("check")
+def sdk_check() -> None:
+    """Fail when an operation does not validate, a public root field has no operation, or regenerating
+    the SDKs would change a committed file."""
+    from server import sdk as sdks
+
+    found = sdks.check_operations(SCHEMA_FILE.read_text())
+    if found:
+        click.echo("sdk-gen/operations:", err=True)
+        for problem in found:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    try:
+        differing = sdks.drift()
+    except sdks.SdkError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if differing:
+        click.echo("the SDKs are out of date: run `atom sdk generate`. Differing:", err=True)
+        for name in differing:
+            click.echo(f"  {name}", err=True)
+        sys.exit(1)
+    click.echo("operations valid, every public root field covered, SDKs current")
+
+
 def _audit(
     session: Any, action: str, *, target: tuple[str, Any] | None = None, reason: str | None = None
 ) -> None:
