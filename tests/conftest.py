@@ -179,8 +179,8 @@ def free_port() -> int:
 class LiveServer:
     """A real uvicorn server in a thread, bound to 127.0.0.1, for browsers, fuzzers and SDKs."""
 
-    def __init__(self, app: FastAPI) -> None:
-        self.port = free_port()
+    def __init__(self, app: FastAPI, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None, lifespan="on")
         self.server = uvicorn.Server(config)

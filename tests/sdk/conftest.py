@@ -1,0 +1,45 @@
+"""A live server for the SDK tests: real uvicorn on 127.0.0.1 whose public URL is its own address, so
+upload and download URLs it hands out are reachable by the SDKs as they would be in production."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from domain.auth.service import set_marketplace_reviewer
+from domain.db import make_engine, make_sessionmaker, unit_of_work
+from domain.principal import Principal
+from server.app import create_app
+from server.settings import Settings
+from tests.conftest import LiveServer, free_port, make_settings
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+@pytest.fixture(scope="package")
+def sdk_server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    assert settings.master_key is not None
+    port = free_port()
+    live_settings = make_settings(
+        settings.database_url,
+        tmp_path_factory.mktemp("sdk"),
+        master_key=settings.master_key.get_secret_value(),
+        public_url=f"http://127.0.0.1:{port}",
+        usage_updates_interval_seconds=0.2,
+    )
+    server = LiveServer(create_app(live_settings), port=port)
+    server.start()
+    yield server
+    server.stop()
+
+
+async def trust_reviewer(settings: Settings, organization_slug: str) -> None:
+    """What `atom orgs trust-reviewer SLUG` does: the platform trusts this organization to review."""
+    engine = make_engine(settings.database_url)
+    try:
+        async with unit_of_work(make_sessionmaker(engine)) as session:
+            await set_marketplace_reviewer(session, Principal.system(), slug=organization_slug, trusted=True)
+    finally:
+        await engine.dispose()
