@@ -8,13 +8,17 @@ import time
 import uuid
 from typing import Any
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from domain.events.bus import bus
 from server.logs import request_id_var
 
 HTTP_REQUESTS = Counter("atom_http_requests_total", "HTTP requests", ["method", "route", "status"])
 HTTP_LATENCY = Histogram("atom_http_request_duration_seconds", "HTTP request latency", ["method", "route"])
+# Streams started (their subscription to the event hub taken), read when scraped.
+LIVE_SUBSCRIPTIONS = Gauge("atom_graphql_subscriptions_active", "GraphQL subscriptions streaming here")
+LIVE_SUBSCRIPTIONS.set_function(lambda: bus.hub.subscribers)
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
 _ROUTES = ("/graphql", "/health", "/ready", "/metrics", "/.well-known/jwks.json")

@@ -112,4 +112,26 @@ export async function firstMatching(iterator, predicate, { ms = 10_000, poke, ev
   }
 }
 
+/** How many subscriptions the server is streaming (its `atom_graphql_subscriptions_active` gauge). */
+export async function liveStreams() {
+  const metrics = await (await fetch(`${url()}/metrics`)).text();
+  const found = metrics.match(/^atom_graphql_subscriptions_active (\S+)$/m);
+  assert.ok(found, "/metrics has no atom_graphql_subscriptions_active");
+  return Number(found[1]);
+}
+
+/**
+ * Until the server streams at least `count` subscriptions. graphql-transport-ws acknowledges no
+ * subscribe message: a one-off event caused right after `sent` could come before the stream is live.
+ */
+export async function untilLive(count, ms = 10_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const live = await liveStreams();
+    if (live >= count) return;
+    assert.ok(Date.now() < deadline, `${live} subscriptions live after ${ms} ms, expected ${count}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
 export { WebSocket };
