@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from domain.auth.service import set_marketplace_reviewer
+from domain.auth.service import set_marketplace_reviewer, set_platform_operator
 from domain.db import make_engine, make_sessionmaker, unit_of_work
 from domain.principal import Principal
 from server.app import create_app
@@ -41,5 +41,15 @@ async def trust_reviewer(settings: Settings, organization_slug: str) -> None:
     try:
         async with unit_of_work(make_sessionmaker(engine)) as session:
             await set_marketplace_reviewer(session, Principal.system(), slug=organization_slug, trusted=True)
+    finally:
+        await engine.dispose()
+
+
+async def platform_operator(settings: Settings, organization_slug: str) -> None:
+    """What `atom orgs platform-operator SLUG` does: the organization may run the platform (plans...)."""
+    engine = make_engine(settings.database_url)
+    try:
+        async with unit_of_work(make_sessionmaker(engine)) as session:
+            await set_platform_operator(session, Principal.system(), slug=organization_slug, operator=True)
     finally:
         await engine.dispose()
