@@ -5,10 +5,10 @@ BIN := $(VENV)/bin
 
 .PHONY: run test install lint typecheck schema check-schema
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml clients/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/pip install -q -e ".[dev]" -e ./clients/python
 	touch $@
 
 install: $(BIN)/.installed

@@ -120,8 +120,7 @@ def load_operations(directory: Path = OPERATIONS) -> Operations:
                 raise SdkError(f"{_shown(path)}: every operation needs a name")
             if name.value in files:
                 raise SdkError(
-                    f"{_shown(path)}: {name.value} is defined twice "
-                    f"(also in {_shown(files[name.value])})"
+                    f"{_shown(path)}: {name.value} is defined twice (also in {_shown(files[name.value])})"
                 )
             files[name.value] = path
             definitions.append(definition)
