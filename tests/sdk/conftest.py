@@ -3,10 +3,11 @@ upload and download URLs it hands out are reachable by the SDKs as they would be
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.auth.service import set_marketplace_reviewer, set_platform_operator
 from domain.db import make_engine, make_sessionmaker, unit_of_work
@@ -35,21 +36,31 @@ def sdk_server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> 
     server.stop()
 
 
-async def trust_reviewer(settings: Settings, organization_slug: str) -> None:
-    """What `atom orgs trust-reviewer SLUG` does: the platform trusts this organization to review."""
+async def _as_platform(settings: Settings, change: Callable[[AsyncSession], Awaitable[object]]) -> None:
+    """A platform operator's change, made as the CLI makes it: its own engine, one unit of work."""
     engine = make_engine(settings.database_url)
     try:
         async with unit_of_work(make_sessionmaker(engine)) as session:
-            await set_marketplace_reviewer(session, Principal.system(), slug=organization_slug, trusted=True)
+            await change(session)
     finally:
         await engine.dispose()
+
+
+async def trust_reviewer(settings: Settings, organization_slug: str) -> None:
+    """What `atom orgs trust-reviewer SLUG` does: the platform trusts this organization to review."""
+    await _as_platform(
+        settings,
+        lambda session: set_marketplace_reviewer(
+            session, Principal.system(), slug=organization_slug, trusted=True
+        ),
+    )
 
 
 async def platform_operator(settings: Settings, organization_slug: str) -> None:
     """What `atom orgs platform-operator SLUG` does: the organization may run the platform (plans...)."""
-    engine = make_engine(settings.database_url)
-    try:
-        async with unit_of_work(make_sessionmaker(engine)) as session:
-            await set_platform_operator(session, Principal.system(), slug=organization_slug, operator=True)
-    finally:
-        await engine.dispose()
+    await _as_platform(
+        settings,
+        lambda session: set_platform_operator(
+            session, Principal.system(), slug=organization_slug, operator=True
+        ),
+    )

@@ -23,23 +23,20 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519
 from playwright.sync_api import Route, sync_playwright
 
 from domain.auth.keys import KeyRing
-from domain.auth.service import set_platform_operator
 from domain.auth.tokens import VERIFICATION_LEEWAY, TokenService, TokenSettings
 from domain.db import make_engine, make_sessionmaker, unit_of_work
-from domain.principal import Principal
 from resolvers.ids import from_global_id
 from server.settings import Settings
 from tests.billing.flow import create_plan, per_unit, subscribe
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _browser_required
 from tests.conftest import LiveServer
 from tests.helpers import Account, GraphQL, sign_up, unique
-from tests.marketplace.flow import BECOME_PUBLISHER, CREATE_PACKAGE, REGISTER_KEY
+from tests.marketplace import flow
 from tests.marketplace.wpk_builder import build_wpk, default_manifest
-from tests.sdk.conftest import ROOT, trust_reviewer
+from tests.sdk.conftest import ROOT, platform_operator, trust_reviewer
 
 SDK = ROOT / "clients" / "typescript"
 DOC = ROOT / "docs" / "sdk-typescript.md"
@@ -146,14 +143,7 @@ async def billing_plan(gql: GraphQL, settings: Settings) -> str:
     """The key of a new plan, created by a new platform operator (as `atom orgs platform-operator` makes one)."""
     operator = await sign_up(gql, prefix="operator")
     assert operator.organization_slug is not None
-    engine = make_engine(settings.database_url)
-    try:
-        async with unit_of_work(make_sessionmaker(engine)) as session:
-            await set_platform_operator(
-                session, Principal.system(), slug=operator.organization_slug, operator=True
-            )
-    finally:
-        await engine.dispose()
+    await platform_operator(settings, operator.organization_slug)
     plan = await create_plan(
         gql, operator, prices=[per_unit("tokens", "0.002"), per_unit("package_runs", "1")]
     )
@@ -258,39 +248,20 @@ async def test_doc_examples_run_against_a_live_server(
     assert len(examples) >= 8, "docs/sdk-typescript.md lost its examples"
     # What the doc asks the reader to have: an account that is a publisher with a registered key
     # (its PEM in a file), a package and its artifact, a plan, and a reviewer of a trusted organization.
-    reader = await sign_up(live_gql, prefix="reader")
-    namespace = unique("docs")
-    became = await live_gql(
-        BECOME_PUBLISHER,
-        {"input": {"namespace": namespace, "displayName": "Docs"}},
-        token=reader.access_token,
-    )
-    assert became["becomePublisher"]["userErrors"] == []
-    key = ed25519.Ed25519PrivateKey.generate()
+    publisher = await flow.publisher(live_gql)
+    reader = publisher.account
     key_file = example_dir / "signing-key.pem"
     key_file.write_bytes(
-        key.private_bytes(
+        publisher.key.private_key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
     )
-    public_pem = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    registered = await live_gql(
-        REGISTER_KEY, {"input": {"name": "docs", "publicKey": public_pem.decode()}}, token=reader.access_token
-    )
-    assert registered["registerPublicKey"]["userErrors"] == []
     name = unique("greeter")
-    created = await live_gql(
-        CREATE_PACKAGE,
-        {"input": {"name": name, "title": "Greeter", "tags": ["docs"]}},
-        token=reader.access_token,
-    )
-    assert created["createPackage"]["userErrors"] == []
+    await flow.create_package(live_gql, publisher, name, title="Greeter", tags=["docs"])
     subscribed = await subscribe(live_gql, reader, await billing_plan(live_gql, settings))
     assert subscribed["userErrors"] == []
     reviewer = await trusted_reviewer(live_gql, settings)
-    full_name = f"{namespace}/{name}"
+    full_name = f"{publisher.namespace}/{name}"
     env = {
         "ATOM_URL": sdk_server.url,
         "ATOM_EMAIL": reader.email,
