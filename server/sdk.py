@@ -222,10 +222,16 @@ def _generate_python(root: Path) -> None:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _generate_typescript(root: Path) -> None:
-    client = root / "clients" / "typescript"
+def _ensure_node_modules(client: Path) -> Path:
+    """clients/typescript's node_modules, installed from its lock when graphql-codegen is missing."""
     if not (client / "node_modules" / ".bin" / "graphql-codegen").exists():
         _run(["npm", "ci", "--no-audit", "--no-fund"], client)
+    return client / "node_modules"
+
+
+def _generate_typescript(root: Path) -> None:
+    client = root / "clients" / "typescript"
+    _ensure_node_modules(client)
     shutil.rmtree(client / "src" / "generated", ignore_errors=True)
     _run(["npx", "--no-install", "graphql-codegen", "--config", "../../sdk-gen/codegen.yml"], client)
 
@@ -247,9 +253,7 @@ def drift(root: Path = ROOT) -> list[str]:
         copy.mkdir(parents=True)
         for name in ("package.json", "package-lock.json"):
             shutil.copy2(client / name, copy / name)
-        if not (client / "node_modules").exists():
-            _run(["npm", "ci", "--no-audit", "--no-fund"], client)
-        (copy / "node_modules").symlink_to(client / "node_modules")
+        (copy / "node_modules").symlink_to(_ensure_node_modules(client))
         (scratch / "clients" / "python" / "atom_sdk").mkdir(parents=True)
         generate(scratch)
         differing: list[str] = []
