@@ -12,6 +12,8 @@ class PrincipalKind(enum.StrEnum):
     USER = "user"
     API_KEY = "api_key"
     SYSTEM = "system"
+    # A token of an issuer the organization trusts (an identity provider or a peer ATOM region).
+    FEDERATED = "federated"
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,21 +24,38 @@ class Principal:
     organization_id: uuid.UUID | None = None
     # API keys carry scopes that narrow what their roles allow; None means "not narrowed" (user tokens).
     scopes: frozenset[str] | None = None
+    # Federated principals act with the roles their token maps to (never their own Casbin grants),
+    # only in the organization that trusts the issuer; None for everyone else.
+    roles: frozenset[str] | None = None
+    # Federated principals without a mapped user: `ext:<trusted issuer id>:<subject claim>`.
+    external_subject: str | None = None
     request_id: str | None = None
     client_address: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_authenticated(self) -> bool:
-        return self.kind in (PrincipalKind.USER, PrincipalKind.API_KEY, PrincipalKind.SYSTEM)
+        return self.kind in (
+            PrincipalKind.USER,
+            PrincipalKind.API_KEY,
+            PrincipalKind.SYSTEM,
+            PrincipalKind.FEDERATED,
+        )
+
+    @property
+    def confined(self) -> bool:
+        """Acts for its one organization only: never with its user's rights in other organizations."""
+        return self.kind is not PrincipalKind.USER
 
     @property
     def subject(self) -> str:
-        """The Casbin subject string: `user:<id>` or `apikey:<id>`."""
-        if self.kind is PrincipalKind.USER:
+        """Who this is, in the audit log and to Casbin: `user:<id>`, `apikey:<id>`, `ext:<issuer>:<sub>`."""
+        if self.user_id is not None and self.kind in (PrincipalKind.USER, PrincipalKind.FEDERATED):
             return f"user:{self.user_id}"
         if self.kind is PrincipalKind.API_KEY:
             return f"apikey:{self.api_key_id}"
+        if self.external_subject is not None:
+            return self.external_subject
         return self.kind.value
 
     @classmethod

@@ -49,18 +49,17 @@ async def viewer_organizations(context: Context) -> Sequence[Organization]:
 async def viewer_memberships(context: Context) -> Sequence[Membership]:
     if context.principal.user_id is None:
         return []
+    if context.principal.confined:  # a federated token: its membership here, not the user's others
+        stmt = repository.memberships_in_scope(context.principal).where(
+            Membership.user_id == context.principal.user_id
+        )
+        return (await context.session.execute(stmt)).scalars().all()
     stmt = select(Membership).where(Membership.user_id == context.principal.user_id).order_by(Membership.id)
     return (await context.session.execute(stmt)).scalars().all()
 
 
 async def viewer_permissions(context: Context) -> list[str]:
-    principal = context.principal
-    if principal.organization_id is None:
-        return []
-    permissions = await context.authorizer.permissions_of(principal.organization_id, principal.subject)
-    if principal.scopes is not None:
-        permissions &= principal.scopes
-    return sorted(permissions)
+    return sorted(await context.authorizer.permissions_of_principal(context.principal))
 
 
 async def organization_by_slug(context: Context, slug: str) -> Organization | None:

@@ -20,6 +20,7 @@ from domain.auth.models import (
     PolicyRule,
     PolicyVersion,
     Role,
+    TrustedIssuer,
     User,
 )
 from domain.billing.models import Budget, Invoice, InvoiceLine, Meter, Plan, PlanPrice
@@ -45,6 +46,7 @@ M = TypeVar(
     Budget,
     Plan,
     Meter,
+    TrustedIssuer,
 )
 
 
@@ -71,6 +73,9 @@ class Loaders:
         self.role_by_id = _by_id(session, _roles_visible_to(principal), Role)
         self.policy_version_by_id = _by_id(
             session, repository.tenant_scoped(PolicyVersion, principal), PolicyVersion
+        )
+        self.trusted_issuer_by_id = _by_id(
+            session, repository.tenant_scoped(TrustedIssuer, principal), TrustedIssuer
         )
         self.package_by_id = _by_id(session, market_repository.packages_visible_to(principal), Package)
         self.version_by_id = _by_id(session, market_repository.versions_visible_to(principal), PackageVersion)

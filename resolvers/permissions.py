@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from strawberry.permission import BasePermission
+from strawberry.extensions.field_extension import FieldExtension
+from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 
 from resolvers.context import Context
@@ -43,7 +44,7 @@ async def allowed_in(info: Info[Context, Any], organization_id: uuid.UUID, permi
     principal = context.principal
     if principal.organization_id == organization_id:
         return (await context.authorizer.decide(principal, permission)).allowed
-    if principal.user_id is None:
+    if principal.user_id is None or principal.confined:
         return False
     # A user may read its other organizations with the roles it holds there.
     decision = await context.authorizer.decide_for_subject(organization_id, principal.subject, permission)
@@ -55,3 +56,8 @@ async def require_in(info: Info[Context, Any], organization_id: uuid.UUID, permi
         raise unauthenticated()
     if not await allowed_in(info, organization_id, permission):
         raise forbidden(f"Missing permission {permission}.")
+
+
+def needs(permission: str) -> list[FieldExtension]:
+    """The extensions of a field that needs a signed-in caller holding `permission`."""
+    return [PermissionExtension(permissions=[IsAuthenticated(), HasPermission(permission)])]

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.fastapi import BaseContext
 
 from domain.audit import entries as audit
+from domain.auth import issuers
 from domain.auth import service as auth_service
 from domain.auth.policies import Authorizer
 from domain.billing import service as billing_service
@@ -79,6 +80,7 @@ class Credential:
 
     secret: str
     expires_at: datetime | None  # an access token's `exp`; API keys are re-checked in the database
+    organization: str | None = None  # the slug a trusted issuer's token was presented for
 
 
 class _EventScope:
@@ -211,7 +213,7 @@ class LiveContext(Context):
     def loaders(self, value: Loaders) -> None:
         raise AttributeError("A subscription's loaders are its event scope's.")
 
-    async def sign_in(self, secret: str) -> None:
+    async def sign_in(self, secret: str, organization: str | None = None) -> None:
         """Authenticate the connection (its `connection_init`); AuthenticationFailed when refused."""
         scope = _EventScope(self)
         try:
@@ -219,6 +221,7 @@ class LiveContext(Context):
                 scope.session,
                 self.runtime,
                 secret,
+                organization=organization,
                 request_id=self.request_id,
                 client_address=self.client_address,
             )
@@ -227,7 +230,7 @@ class LiveContext(Context):
             raise
         await scope.close()
         self.principal = principal
-        self.credential = Credential(secret, _token_expiry(secret))
+        self.credential = Credential(secret, _token_expiry(secret), organization)
 
     def check_expiry(self) -> None:
         """An expired access token ends every stream of the connection (no database needed)."""
@@ -252,6 +255,7 @@ class LiveContext(Context):
                 _scope().session,
                 self.runtime,
                 self.credential.secret,
+                organization=self.credential.organization,
                 request_id=self.request_id,
                 client_address=self.client_address,
             )
@@ -265,13 +269,27 @@ async def principal_for_credential(
     runtime: Runtime,
     secret: str,
     *,
+    organization: str | None = None,
     request_id: str | None,
     client_address: str | None,
 ) -> Principal:
-    """The principal of an `atom_…` API key or an access token; AuthenticationFailed otherwise."""
+    """The principal of an `atom_…` API key, one of our access tokens, or a token of an issuer that
+    an organization trusts (`organization`, a slug, names which one); AuthenticationFailed otherwise."""
     if secret.startswith(f"{auth_service.API_KEY_PREFIX}_"):
         return await auth_service.principal_for_api_key(
             session, presented=secret, request_id=request_id, client_address=client_address
+        )
+    issuer = issuers.unverified_issuer(secret)
+    if issuer is not None and issuer != runtime.tokens.settings.issuer:
+        return await issuers.principal_for_external_token(
+            session,
+            keys=runtime.issuer_keys,
+            token=secret,
+            issuer=issuer,
+            organization_slug=organization,
+            request_id=request_id,
+            client_address=client_address,
+            leeway_seconds=runtime.tokens.settings.leeway.total_seconds(),
         )
     return await auth_service.principal_for_access_token(
         session, tokens=runtime.tokens, token=secret, request_id=request_id, client_address=client_address

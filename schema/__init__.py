@@ -33,6 +33,7 @@ from schema.extensions import (
     ReportingParserCache,
     UnitOfWork,
 )
+from schema.issuers import TrustedIssuerMutation
 from schema.marketplace import MarketplaceMutation, MarketplaceQuery
 from schema.node import NodeQuery
 from schema.subscriptions import Subscription as LiveSubscription
@@ -66,7 +67,9 @@ DECIMAL = ScalarDefinition(
 )
 
 Query = merge_types("Query", (NodeQuery, AuthQuery, MarketplaceQuery, BillingQuery, AuditQuery))
-Mutation = merge_types("Mutation", (AuthMutation, MarketplaceMutation, BillingMutation, AuditMutation))
+Mutation = merge_types(
+    "Mutation", (AuthMutation, TrustedIssuerMutation, MarketplaceMutation, BillingMutation, AuditMutation)
+)
 
 
 @strawberry.type(description=get_object_definition(LiveSubscription, strict=True).description)

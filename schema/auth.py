@@ -6,7 +6,7 @@ import enum
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.extensions.field_extension import FieldExtension
@@ -29,6 +29,9 @@ from resolvers.permissions import HasPermission, IsAuthenticated, allowed_in, re
 from schema.errors import UserError
 from schema.node import load_node, register_node
 from schema.relay import Connection, Node, NodeT, connection, page_request
+
+if TYPE_CHECKING:
+    from schema.issuers import TrustedIssuer
 
 AuthErrorCode = strawberry.enum(
     DomainAuthErrorCode, name="AuthErrorCode", description="Why an auth mutation failed."
@@ -126,6 +129,17 @@ class Organization(Node):
     async def roles(self, info: Info[Context, Any]) -> list[Role]:
         await require_in(info, self.pk, "roles:read")
         return [Role.from_model(r) for r in await resolve.roles(info.context, self.pk)]
+
+    @strawberry.field(
+        description="Identity providers and peer regions whose tokens it accepts. Needs roles:read."
+    )
+    async def trusted_issuers(
+        self, info: Info[Context, Any]
+    ) -> list[Annotated[TrustedIssuer, strawberry.lazy("schema.issuers")]]:
+        from schema.issuers import trusted_issuers_of
+
+        await require_in(info, self.pk, "roles:read")
+        return await trusted_issuers_of(info, self.pk)
 
     @strawberry.field(description="Every version of the policy set, oldest first. Needs roles:read.")
     async def policy_versions(

@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.audit.checkpoints import create_due as create_due_checkpoints
+from domain.auth.issuers import IssuerKeyPolicy, IssuerKeys
 from domain.auth.keys import KeyRing
 from domain.auth.policies import PolicyEngine
 from domain.auth.tokens import VERIFICATION_LEEWAY, TokenService, TokenSettings
@@ -87,6 +88,14 @@ def build_runtime(settings: Settings) -> Runtime:
             publisher_share_bps=settings.billing_publisher_share_bps,
             usage_max_future=timedelta(seconds=settings.usage_max_future_seconds),
         ),
+        issuer_keys=IssuerKeys(
+            IssuerKeyPolicy(
+                fetch_timeout_seconds=settings.trusted_issuer_fetch_timeout_seconds,
+                cache_seconds=settings.trusted_issuer_jwks_cache_seconds,
+                refresh_interval_seconds=settings.trusted_issuer_refresh_interval_seconds,
+            )
+        ),
+        trusted_issuer_http_allowed=settings.trusted_issuer_http_allowed,
     )
 
 

@@ -28,6 +28,7 @@ from strawberry.types.execution import ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
+from domain.auth.issuers import IssuerUnavailable
 from domain.db import unit_of_work
 from domain.errors import AuthenticationFailed
 from domain.principal import Principal
@@ -393,8 +394,11 @@ class AtomGraphQLRouter(GraphQLRouter[Context, None]):
             ) from None
         if secret is None:
             raise _rejection("Authentication required in the connection_init payload.", "UNAUTHENTICATED")
+        organization = context.connection_params.get("organization")  # type: ignore[union-attr]
+        if organization is not None and (not isinstance(organization, str) or len(organization) > 40):
+            raise _rejection("`organization` is an organization's slug.", "UNAUTHENTICATED", "INVALID_TOKEN")
         try:
-            await context.sign_in(secret)
+            await context.sign_in(secret, organization or None)
         except AuthenticationFailed as exc:
             if exc.subject is not None:
                 where = {"request_id": context.request_id, "client_address": context.client_address}
@@ -518,6 +522,21 @@ def _credentials(headers: Any) -> str | None:
     return api_key.strip() if api_key else None
 
 
+ORGANIZATION_HEADER = "x-atom-organization"
+
+
+def organization_header(headers: Any) -> str | None:
+    """The organization (slug) a trusted issuer's token is presented for, when the issuer is trusted
+    by several; our own tokens and API keys name theirs themselves."""
+    value: str | None = headers.get(ORGANIZATION_HEADER)
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if len(value) > 40:
+        raise HTTPGraphQLError(400, "X-Atom-Organization is an organization's slug.", "BAD_REQUEST")
+    return value
+
+
 async def authenticate(
     session: AsyncSession,
     runtime: Runtime,
@@ -534,8 +553,17 @@ async def authenticate(
         return Principal.anonymous(request_id=request_id, client_address=client_address)
     try:
         return await streams.principal_for_credential(
-            session, runtime, credential, request_id=request_id, client_address=client_address
+            session,
+            runtime,
+            credential,
+            organization=organization_header(headers),
+            request_id=request_id,
+            client_address=client_address,
         )
+    except IssuerUnavailable as exc:  # the issuer's fault, not the caller's: try again later
+        raise HTTPGraphQLError(
+            503, exc.message, exc.code, headers={"Retry-After": "30"}, reason=exc.reason
+        ) from exc
     except AuthenticationFailed as exc:
         if audit_refusals and exc.subject is not None:
             try:

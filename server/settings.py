@@ -34,6 +34,14 @@ class Settings(BaseSettings):
     refresh_token_days: int = 30
     master_key: SecretStr | None = None
 
+    # Trusted issuers (docs/federation.md): fetching their JWKS
+    trusted_issuer_fetch_timeout_seconds: float = Field(default=5.0, gt=0)
+    trusted_issuer_jwks_cache_seconds: float = Field(default=600.0, ge=0)
+    # An unknown `kid` refetches an issuer's JWKS at most this often
+    trusted_issuer_refresh_interval_seconds: float = Field(default=30.0, ge=0)
+    # http:// issuer and JWKS URLs. None: the profile decides (allowed in development only).
+    trusted_issuer_allow_http: bool | None = None
+
     # GraphQL surface. None means "the profile decides" (on in development, off in production).
     graphiql: bool | None = None
     introspection: bool | None = None
@@ -138,6 +146,10 @@ class Settings(BaseSettings):
     @property
     def field_suggestions_enabled(self) -> bool:
         return self._profile(self.field_suggestions)
+
+    @property
+    def trusted_issuer_http_allowed(self) -> bool:
+        return self._profile(self.trusted_issuer_allow_http)
 
     @property
     def access_token_ttl(self) -> timedelta:

@@ -33,6 +33,10 @@ ACTION_RISK: dict[str, Risk] = {
     "acceptInvitation": Risk.MEDIUM,
     "removeMember": Risk.HIGH,
     "createOrganization": Risk.LOW,
+    # Whose tokens an organization accepts (P-10).
+    "addTrustedIssuer": Risk.HIGH,
+    "updateTrustedIssuer": Risk.HIGH,
+    "removeTrustedIssuer": Risk.MEDIUM,
     # Platform operations (the `atom` CLI and the server's own workers).
     "signingKeys.rotate": Risk.CRITICAL,
     "organizations.setPlatformOperator": Risk.CRITICAL,
@@ -80,6 +84,8 @@ ACCESS_ACTIONS = frozenset(
         "removeMember",
         "revokeApiKey",
         "logOut",
+        "updateTrustedIssuer",
+        "removeTrustedIssuer",
     }
 )
 

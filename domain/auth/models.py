@@ -148,3 +148,33 @@ class PolicyVersion(IdMixin, Base):
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(80))
     summary: Mapped[str] = mapped_column(Text, default="")
+
+
+class TrustedIssuer(IdMixin, Base):
+    """An identity provider (or a peer ATOM region) whose tokens this organization accepts (P-10).
+
+    Tokens are verified against `jwks` (inline) or the keys at `jwks_url`; the claims map to a user of
+    the organization or to a service identity, acting with roles from `allowed_roles` only."""
+
+    __tablename__ = "trusted_issuers"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "issuer"),
+        Index("ix_trusted_issuers_issuer", "issuer"),
+    )
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    issuer: Mapped[str] = mapped_column(String(500))
+    jwks_url: Mapped[str | None] = mapped_column(String(2000))
+    jwks: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    audience: Mapped[str] = mapped_column(String(500))
+    identity_kind: Mapped[str] = mapped_column(String(16))  # "user" or "service"
+    subject_claim: Mapped[str] = mapped_column(String(200))
+    user_claim: Mapped[str] = mapped_column(String(200))  # matched to a member's e-mail ("user" kind)
+    roles_claim: Mapped[str] = mapped_column(String(200))
+    allowed_roles: Mapped[list[str]] = mapped_column(JSON)
+    default_roles: Mapped[list[str]] = mapped_column(JSON)  # when the token has no roles claim
+    # Claims a token must carry with these values, e.g. a peer region's `org`: [[claim, value], ...]
+    required_claims: Mapped[list[list[str]]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

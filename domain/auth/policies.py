@@ -160,7 +160,30 @@ class Authorizer:
             return Decision(False, permission, None, "No organization selected.")
         if principal.scopes is not None and permission not in principal.scopes:
             return Decision(False, permission, None, "The API key's scopes do not include this permission.")
+        if principal.roles is not None:
+            # A federated token's roles, as this organization defines them today.
+            for role in sorted(principal.roles):
+                decision = await self.decide_for_subject(
+                    principal.organization_id, role_subject(role), permission
+                )
+                if decision.allowed:
+                    return decision
+            return Decision(False, permission, None, "No role of the token grants this permission.")
         return await self.decide_for_subject(principal.organization_id, principal.subject, permission)
+
+    async def permissions_of_principal(self, principal: Principal) -> set[str]:
+        """What the principal may do in the organization it acts for (roles, then scopes)."""
+        if principal.organization_id is None or not principal.is_authenticated:
+            return set()
+        if principal.roles is not None:
+            granted: set[str] = set()
+            for role in principal.roles:
+                granted |= await self.permissions_of(principal.organization_id, role_subject(role))
+        else:
+            granted = await self.permissions_of(principal.organization_id, principal.subject)
+        if principal.scopes is not None:
+            granted &= principal.scopes
+        return granted
 
     async def permissions_of(self, organization_id: uuid.UUID, subject: str) -> set[str]:
         version = await self._version(organization_id)

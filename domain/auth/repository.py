@@ -18,13 +18,15 @@ from domain.auth.models import (
     PolicyVersion,
     Role,
     SigningKey,
+    TrustedIssuer,
     User,
 )
 from domain.principal import Principal, PrincipalKind
 
 
 def organizations_visible_to(principal: Principal) -> Select[Organization]:
-    """Organizations the caller belongs to (users: memberships; API keys: their own organization)."""
+    """Organizations the caller belongs to (users: memberships; API keys and federated tokens: their
+    own organization)."""
     stmt = select(Organization)
     if principal.kind is PrincipalKind.USER:
         return stmt.where(
@@ -32,7 +34,7 @@ def organizations_visible_to(principal: Principal) -> Select[Organization]:
                 select(Membership.organization_id).where(Membership.user_id == principal.user_id)
             )
         )
-    if principal.kind is PrincipalKind.API_KEY:
+    if principal.kind in (PrincipalKind.API_KEY, PrincipalKind.FEDERATED):
         return stmt.where(Organization.id == principal.organization_id)
     if principal.kind is PrincipalKind.SYSTEM:
         return stmt
@@ -66,12 +68,12 @@ def memberships_in_scope(principal: Principal) -> Select[Membership]:
     conditions = []
     if principal.organization_id is not None:
         conditions.append(Membership.organization_id == principal.organization_id)
-    if principal.user_id is not None:
+    if principal.user_id is not None and not principal.confined:
         conditions.append(Membership.user_id == principal.user_id)
     return stmt.where(or_(*conditions)) if conditions else stmt.where(false())
 
 
-TenantModel = TypeVar("TenantModel", ApiKey, Invitation, Role, PolicyVersion)
+TenantModel = TypeVar("TenantModel", ApiKey, Invitation, Role, PolicyVersion, TrustedIssuer)
 
 
 def tenant_scoped(model: type[TenantModel], principal: Principal) -> Select[TenantModel]:
@@ -144,3 +146,26 @@ async def get_role(session: AsyncSession, organization_id: uuid.UUID, name: str)
 async def signing_keys_unretired(session: AsyncSession) -> Sequence[SigningKey]:
     stmt = select(SigningKey).where(SigningKey.retired_at.is_(None)).order_by(SigningKey.created_at.desc())
     return (await session.execute(stmt)).scalars().all()
+
+
+async def trusts_of_issuer(
+    session: AsyncSession, issuer: str, *, organization_slug: str | None, limit: int
+) -> Sequence[TrustedIssuer]:
+    """The trusts of `iss` (of the organization named by slug, if given): authenticating a token
+    is the one read of trusted issuers across organizations."""
+    stmt = select(TrustedIssuer).where(TrustedIssuer.issuer == issuer)
+    if organization_slug is not None:
+        stmt = stmt.join(Organization, Organization.id == TrustedIssuer.organization_id).where(
+            Organization.slug == organization_slug
+        )
+    return (await session.execute(stmt.order_by(TrustedIssuer.id).limit(limit))).scalars().all()
+
+
+async def member_by_email(session: AsyncSession, organization_id: uuid.UUID, email: str) -> uuid.UUID | None:
+    """The member of the organization with this (normalized) e-mail address."""
+    stmt = (
+        select(User.id)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.organization_id == organization_id, User.email == email)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()

@@ -488,10 +488,8 @@ async def _check_no_escalation(
     """Nobody hands out a permission they do not hold themselves."""
     if principal.kind is PrincipalKind.SYSTEM:
         return
-    organization_id = require_organization(principal)
-    own = await authorizer.permissions_of(organization_id, principal.subject)
-    if principal.scopes is not None:
-        own &= principal.scopes
+    require_organization(principal)
+    own = await authorizer.permissions_of_principal(principal)
     missing = sorted(set(granted) - own)
     if missing:
         raise PermissionDenied(

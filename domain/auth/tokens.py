@@ -123,22 +123,31 @@ class TokenService:
         )
 
     def _check_times(self, claims: dict[str, Any]) -> None:
-        """exp, nbf and iat against `clock.now()` with the configured leeway: PyJWT's rules, on our clock."""
-        now = clock.now().timestamp()
-        leeway = self.settings.leeway.total_seconds()
-        try:
-            expires = float(claims["exp"])
-            issued = float(claims["iat"])
-            not_before = float(claims.get("nbf", issued))
-        except (TypeError, ValueError) as exc:
-            raise _fail("The access token's times are invalid.", "INVALID_TOKEN") from exc
-        if expires <= now - leeway:
+        refused = check_token_times(claims, self.settings.leeway.total_seconds())
+        if refused is None:
+            return
+        failure = _fail(*refused)
+        if refused[1] == "TOKEN_EXPIRED":
             # Signed by us: who it names is known, and the refusal is audited for them.
-            expired = _fail("The access token has expired.", "TOKEN_EXPIRED")
             with contextlib.suppress(ValueError, TypeError):
-                expired.subject = f"user:{uuid.UUID(str(claims['sub']))}"
+                failure.subject = f"user:{uuid.UUID(str(claims['sub']))}"
                 org = claims.get("org")
-                expired.organization_id = uuid.UUID(str(org)) if org is not None else None
-            raise expired
-        if not_before > now + leeway or issued > now + leeway:
-            raise _fail("The access token is not valid yet.", "TOKEN_NOT_YET_VALID")
+                failure.organization_id = uuid.UUID(str(org)) if org is not None else None
+        raise failure
+
+
+def check_token_times(claims: dict[str, Any], leeway_seconds: float) -> tuple[str, str] | None:
+    """exp, nbf and iat against `clock.now()` with a leeway (PyJWT's rules, on our clock): None when
+    they hold, else (message, reason)."""
+    now = clock.now().timestamp()
+    try:
+        expires = float(claims["exp"])
+        issued = float(claims.get("iat", now))
+        not_before = float(claims.get("nbf", issued))
+    except (TypeError, ValueError, KeyError):
+        return ("The access token's times are invalid.", "INVALID_TOKEN")
+    if expires <= now - leeway_seconds:
+        return ("The access token has expired.", "TOKEN_EXPIRED")
+    if not_before > now + leeway_seconds or issued > now + leeway_seconds:
+        return ("The access token is not valid yet.", "TOKEN_NOT_YET_VALID")
+    return None

@@ -215,8 +215,10 @@ async def test_wrong_audience_is_refused(gql: GraphQL, app: FastAPI) -> None:
 
 async def test_wrong_issuer_is_refused(gql: GraphQL, app: FastAPI) -> None:
     account = await sign_up(gql)
+    # Signed with our own key, but naming another issuer: only an organization's trusted issuers are
+    # looked at for it, and none trusts this one (tests/auth/test_trusted_issuers.py).
     token = await sign_real(app, {**template_claims(account), "iss": "https://evil.example"})
-    await assert_refused(gql, app, "INVALID_ISSUER", headers=bearer(token))
+    await assert_refused(gql, app, "ISSUER_NOT_TRUSTED", headers=bearer(token))
 
 
 async def test_expired_token_is_refused(gql: GraphQL, app: FastAPI) -> None:

@@ -60,13 +60,19 @@ export type AuthErrorCode =
   | 'ALREADY_MEMBER'
   | 'EMAIL_TAKEN'
   | 'INVALID'
+  | 'INVALID_CLAIM'
   | 'INVALID_CREDENTIALS'
   | 'INVALID_EMAIL'
   | 'INVALID_EXPIRY'
   | 'INVALID_INVITATION'
+  | 'INVALID_ISSUER'
+  | 'INVALID_JWKS'
+  | 'INVALID_JWKS_URL'
   | 'INVALID_REFRESH_TOKEN'
   | 'INVALID_ROLE_NAME'
   | 'INVALID_SLUG'
+  | 'ISSUER_EXISTS'
+  | 'JWKS_REQUIRED'
   | 'LAST_OWNER'
   | 'NOT_FOUND'
   | 'ORGANIZATION_NOT_FOUND'
@@ -76,8 +82,10 @@ export type AuthErrorCode =
   | 'REFRESH_TOKEN_REUSED'
   | 'ROLE_EXISTS'
   | 'ROLE_IMMUTABLE'
+  | 'ROLE_NOT_ALLOWED'
   | 'ROLE_NOT_FOUND'
   | 'SLUG_TAKEN'
+  | 'TOO_MANY_ISSUERS'
   | 'UNKNOWN_PERMISSION'
   | 'USER_REQUIRED'
   | 'WEAK_PASSWORD';
@@ -142,6 +150,12 @@ export type CatalogSort =
   | 'MOST_INSTALLED'
   | 'NEWEST'
   | 'RELEVANCE';
+
+/** A claim a token must carry with this value. */
+export type ClaimConditionInput = {
+  claim: string;
+  value: string;
+};
 
 export type CreateApiKeyInput = {
   expiresAt?: string | null | undefined;
@@ -397,6 +411,10 @@ export type RemoveMemberInput = {
   membershipId: string | number;
 };
 
+export type RemoveTrustedIssuerInput = {
+  trustedIssuerId: string | number;
+};
+
 export type ReportUsageInput = {
   /** 1 to 1,000 events; all or nothing. */
   events: Array<UsageEventInput>;
@@ -459,8 +477,45 @@ export type SubscriptionStatus =
   | 'ACTIVE'
   | 'ENDED';
 
+/** What a trusted issuer's token stands for. */
+export type TrustedIdentityKind =
+  /** A service identity, by the subject claim. */
+  | 'SERVICE'
+  /** A member of the organization, by the user claim. */
+  | 'USER';
+
+/** An issuer to trust: where its keys are, what its tokens must say, what they map to. */
+export type TrustedIssuerInput = {
+  /** Roles its tokens may act with; you must hold them. */
+  allowedRoles: Array<string>;
+  /** The `aud` its tokens must carry. */
+  audience: string;
+  defaultRoles?: Array<string>;
+  identity?: TrustedIdentityKind;
+  /** The exact `iss` of its tokens (an https URL). */
+  issuer: string;
+  /** Or its public keys inline, a JWKS as JSON. */
+  jwks?: string | null | undefined;
+  /** Its JWKS endpoint; for a peer ATOM region `<url>/.well-known/jwks.json`. */
+  jwksUrl?: string | null | undefined;
+  name: string;
+  /** Claims a token must carry, e.g. a peer region's `org` (advised for shared issuers). */
+  requiredClaims?: Array<ClaimConditionInput>;
+  /** A claim name, or a dotted path such as `realm_access.roles`. */
+  rolesClaim?: string;
+  subjectClaim?: string;
+  /** USER identities: a member's e-mail. */
+  userClaim?: string;
+};
+
 export type UninstallPackageInput = {
   packageId: string | number;
+};
+
+export type UpdateTrustedIssuerInput = {
+  /** The whole new definition. */
+  trust: TrustedIssuerInput;
+  trustedIssuerId: string | number;
 };
 
 /** One usage event. A repeated idempotency key with the same content is counted once. */
@@ -773,6 +828,36 @@ export type UninstallPackageMutationVariables = Exact<{
 
 export type UninstallPackageMutation = { uninstallPackage: { install: { id: string, active: boolean, flag: string | null, createdAt: string, updatedAt: string, package: { id: string, fullName: string, name: string, title: string, description: string, tags: Array<string>, categories: Array<string>, visibility: Visibility, license: string | null, homepage: string | null, installCount: number, createdAt: string, updatedAt: string, pricing: { model: PricingModel, amount: number, currency: string | null }, publisher: { id: string, namespace: string, displayName: string } | null, latestVersion: { id: string, version: string, status: VersionStatus } | null } | null, version: { id: string, version: string, status: VersionStatus, statusReason: string | null, sha256: string, size: number, publishedAt: string | null } | null } | null, userErrors: Array<{ field: string | null, message: string, code: MarketplaceErrorCode }> } };
 
+export type TrustedIssuerFieldsFragment = { id: string, name: string, issuer: string, jwksUrl: string | null, jwks: string | null, audience: string, identity: TrustedIdentityKind, subjectClaim: string, userClaim: string, rolesClaim: string, allowedRoles: Array<string>, defaultRoles: Array<string>, createdAt: string, updatedAt: string, requiredClaims: Array<{ claim: string, value: string }> };
+
+export type OrganizationTrustedIssuersQueryVariables = Exact<{
+  slug: string;
+}>;
+
+
+export type OrganizationTrustedIssuersQuery = { organization: { id: string, trustedIssuers: Array<{ id: string, name: string, issuer: string, jwksUrl: string | null, jwks: string | null, audience: string, identity: TrustedIdentityKind, subjectClaim: string, userClaim: string, rolesClaim: string, allowedRoles: Array<string>, defaultRoles: Array<string>, createdAt: string, updatedAt: string, requiredClaims: Array<{ claim: string, value: string }> }> } | null };
+
+export type AddTrustedIssuerMutationVariables = Exact<{
+  input: TrustedIssuerInput;
+}>;
+
+
+export type AddTrustedIssuerMutation = { addTrustedIssuer: { trustedIssuer: { id: string, name: string, issuer: string, jwksUrl: string | null, jwks: string | null, audience: string, identity: TrustedIdentityKind, subjectClaim: string, userClaim: string, rolesClaim: string, allowedRoles: Array<string>, defaultRoles: Array<string>, createdAt: string, updatedAt: string, requiredClaims: Array<{ claim: string, value: string }> } | null, userErrors: Array<{ field: string | null, message: string, code: AuthErrorCode }> } };
+
+export type UpdateTrustedIssuerMutationVariables = Exact<{
+  input: UpdateTrustedIssuerInput;
+}>;
+
+
+export type UpdateTrustedIssuerMutation = { updateTrustedIssuer: { trustedIssuer: { id: string, name: string, issuer: string, jwksUrl: string | null, jwks: string | null, audience: string, identity: TrustedIdentityKind, subjectClaim: string, userClaim: string, rolesClaim: string, allowedRoles: Array<string>, defaultRoles: Array<string>, createdAt: string, updatedAt: string, requiredClaims: Array<{ claim: string, value: string }> } | null, userErrors: Array<{ field: string | null, message: string, code: AuthErrorCode }> } };
+
+export type RemoveTrustedIssuerMutationVariables = Exact<{
+  input: RemoveTrustedIssuerInput;
+}>;
+
+
+export type RemoveTrustedIssuerMutation = { removeTrustedIssuer: { removedTrustedIssuerId: string | null, userErrors: Array<{ field: string | null, message: string, code: AuthErrorCode }> } };
+
 export type PackageStatusSubscriptionVariables = Exact<{
   packageId: string | number;
 }>;
@@ -1007,6 +1092,7 @@ export type NodeQuery = { node:
     | { __typename: 'Publisher', id: string, namespace: string, displayName: string, createdAt: string }
     | { __typename: 'Role', id: string, name: string, description: string, builtin: boolean, permissions: Array<string> }
     | { __typename: 'SigningIdentity', id: string, kind: IdentityKind, name: string, issuer: string | null, identity: string | null, publicKey: string | null, keyAlgorithm: string | null, keyFingerprint: string | null, createdAt: string, revokedAt: string | null, revokedReason: string | null }
+    | { __typename: 'TrustedIssuer', id: string }
     | { __typename: 'User', id: string, displayName: string, email: string | null, createdAt: string }
    | null };
 
@@ -1033,6 +1119,7 @@ export type NodesQuery = { nodes: Array<
     | { __typename: 'Publisher', id: string, namespace: string, displayName: string, createdAt: string }
     | { __typename: 'Role', id: string, name: string, description: string, builtin: boolean, permissions: Array<string> }
     | { __typename: 'SigningIdentity', id: string, kind: IdentityKind, name: string, issuer: string | null, identity: string | null, publicKey: string | null, keyAlgorithm: string | null, keyFingerprint: string | null, createdAt: string, revokedAt: string | null, revokedReason: string | null }
+    | { __typename: 'TrustedIssuer', id: string }
     | { __typename: 'User', id: string, displayName: string, email: string | null, createdAt: string }
    | null> };
 
@@ -1623,6 +1710,28 @@ export const AuditEntryFieldsFragmentDoc = new TypedDocumentString(`
   entryHash
 }
     `, {"fragmentName":"AuditEntryFields"}) as unknown as TypedDocumentString<AuditEntryFieldsFragment, unknown>;
+export const TrustedIssuerFieldsFragmentDoc = new TypedDocumentString(`
+    fragment TrustedIssuerFields on TrustedIssuer {
+  id
+  name
+  issuer
+  jwksUrl
+  jwks
+  audience
+  identity
+  subjectClaim
+  userClaim
+  rolesClaim
+  allowedRoles
+  defaultRoles
+  requiredClaims {
+    claim
+    value
+  }
+  createdAt
+  updatedAt
+}
+    `, {"fragmentName":"TrustedIssuerFields"}) as unknown as TypedDocumentString<TrustedIssuerFieldsFragment, unknown>;
 export const UploadTicketFieldsFragmentDoc = new TypedDocumentString(`
     fragment UploadTicketFields on UploadTicket {
   uploadId
@@ -3540,6 +3649,121 @@ fragment InstallFields on Install {
     publishedAt
   }
 }`) as unknown as TypedDocumentString<UninstallPackageMutation, UninstallPackageMutationVariables>;
+export const OrganizationTrustedIssuersDocument = new TypedDocumentString(`
+    query OrganizationTrustedIssuers($slug: String!) {
+  organization(slug: $slug) {
+    id
+    trustedIssuers {
+      ...TrustedIssuerFields
+    }
+  }
+}
+    fragment TrustedIssuerFields on TrustedIssuer {
+  id
+  name
+  issuer
+  jwksUrl
+  jwks
+  audience
+  identity
+  subjectClaim
+  userClaim
+  rolesClaim
+  allowedRoles
+  defaultRoles
+  requiredClaims {
+    claim
+    value
+  }
+  createdAt
+  updatedAt
+}`) as unknown as TypedDocumentString<OrganizationTrustedIssuersQuery, OrganizationTrustedIssuersQueryVariables>;
+export const AddTrustedIssuerDocument = new TypedDocumentString(`
+    mutation AddTrustedIssuer($input: TrustedIssuerInput!) {
+  addTrustedIssuer(input: $input) {
+    trustedIssuer {
+      ...TrustedIssuerFields
+    }
+    userErrors {
+      ...AuthErrorFields
+    }
+  }
+}
+    fragment AuthErrorFields on AuthError {
+  field
+  message
+  code
+}
+fragment TrustedIssuerFields on TrustedIssuer {
+  id
+  name
+  issuer
+  jwksUrl
+  jwks
+  audience
+  identity
+  subjectClaim
+  userClaim
+  rolesClaim
+  allowedRoles
+  defaultRoles
+  requiredClaims {
+    claim
+    value
+  }
+  createdAt
+  updatedAt
+}`) as unknown as TypedDocumentString<AddTrustedIssuerMutation, AddTrustedIssuerMutationVariables>;
+export const UpdateTrustedIssuerDocument = new TypedDocumentString(`
+    mutation UpdateTrustedIssuer($input: UpdateTrustedIssuerInput!) {
+  updateTrustedIssuer(input: $input) {
+    trustedIssuer {
+      ...TrustedIssuerFields
+    }
+    userErrors {
+      ...AuthErrorFields
+    }
+  }
+}
+    fragment AuthErrorFields on AuthError {
+  field
+  message
+  code
+}
+fragment TrustedIssuerFields on TrustedIssuer {
+  id
+  name
+  issuer
+  jwksUrl
+  jwks
+  audience
+  identity
+  subjectClaim
+  userClaim
+  rolesClaim
+  allowedRoles
+  defaultRoles
+  requiredClaims {
+    claim
+    value
+  }
+  createdAt
+  updatedAt
+}`) as unknown as TypedDocumentString<UpdateTrustedIssuerMutation, UpdateTrustedIssuerMutationVariables>;
+export const RemoveTrustedIssuerDocument = new TypedDocumentString(`
+    mutation RemoveTrustedIssuer($input: RemoveTrustedIssuerInput!) {
+  removeTrustedIssuer(input: $input) {
+    removedTrustedIssuerId
+    userErrors {
+      ...AuthErrorFields
+    }
+  }
+}
+    fragment AuthErrorFields on AuthError {
+  field
+  message
+  code
+}`) as unknown as TypedDocumentString<RemoveTrustedIssuerMutation, RemoveTrustedIssuerMutationVariables>;
 export const PackageStatusDocument = new TypedDocumentString(`
     subscription PackageStatus($packageId: ID!) {
   packageStatus(packageId: $packageId) {

@@ -4,6 +4,12 @@ from .accept_invitation import (
     AcceptInvitationAcceptInvitationMembership,
     AcceptInvitationAcceptInvitationUserErrors,
 )
+from .add_trusted_issuer import (
+    AddTrustedIssuer,
+    AddTrustedIssuerAddTrustedIssuer,
+    AddTrustedIssuerAddTrustedIssuerTrustedIssuer,
+    AddTrustedIssuerAddTrustedIssuerUserErrors,
+)
 from .approve_version import (
     ApproveVersion,
     ApproveVersionApproveVersion,
@@ -143,6 +149,7 @@ from .enums import (
     PriceModel,
     PricingModel,
     SubscriptionStatus,
+    TrustedIdentityKind,
     UsageGranularity,
     VersionStatus,
     Visibility,
@@ -216,6 +223,8 @@ from .fragments import (
     PublisherFields,
     RoleFields,
     SigningIdentityFields,
+    TrustedIssuerFields,
+    TrustedIssuerFieldsRequiredClaims,
     UploadTicketFields,
     UserFields,
 )
@@ -230,6 +239,7 @@ from .input_types import (
     AuditLogFilter,
     BecomePublisherInput,
     CatalogFilter,
+    ClaimConditionInput,
     CreateApiKeyInput,
     CreateAuditCheckpointInput,
     CreateBudgetInput,
@@ -256,6 +266,7 @@ from .input_types import (
     RegisterPublicKeyInput,
     RegisterSigstoreIdentityInput,
     RemoveMemberInput,
+    RemoveTrustedIssuerInput,
     ReportUsageInput,
     ReviewInput,
     RevokeApiKeyInput,
@@ -266,7 +277,9 @@ from .input_types import (
     SignatureInput,
     SignUpInput,
     SubscribeInput,
+    TrustedIssuerInput,
     UninstallPackageInput,
+    UpdateTrustedIssuerInput,
     UsageEventInput,
     VoidInvoiceInput,
 )
@@ -410,6 +423,11 @@ from .organization_policy_versions import (
     OrganizationPolicyVersionsOrganizationPolicyVersionsNodes,
     OrganizationPolicyVersionsOrganizationPolicyVersionsPageInfo,
 )
+from .organization_trusted_issuers import (
+    OrganizationTrustedIssuers,
+    OrganizationTrustedIssuersOrganization,
+    OrganizationTrustedIssuersOrganizationTrustedIssuers,
+)
 from .package import Package, PackagePackage
 from .package_status import (
     PackageStatus,
@@ -474,6 +492,11 @@ from .remove_member import (
     RemoveMember,
     RemoveMemberRemoveMember,
     RemoveMemberRemoveMemberUserErrors,
+)
+from .remove_trusted_issuer import (
+    RemoveTrustedIssuer,
+    RemoveTrustedIssuerRemoveTrustedIssuer,
+    RemoveTrustedIssuerRemoveTrustedIssuerUserErrors,
 )
 from .report_usage import (
     ReportUsage,
@@ -568,6 +591,12 @@ from .upcoming_invoice import (
     UpcomingInvoiceUpcomingInvoiceSubtotal,
     UpcomingInvoiceUpcomingInvoiceTotal,
 )
+from .update_trusted_issuer import (
+    UpdateTrustedIssuer,
+    UpdateTrustedIssuerUpdateTrustedIssuer,
+    UpdateTrustedIssuerUpdateTrustedIssuerTrustedIssuer,
+    UpdateTrustedIssuerUpdateTrustedIssuerUserErrors,
+)
 from .usage_summary import (
     UsageSummary,
     UsageSummaryUsageSummary,
@@ -612,6 +641,10 @@ __all__ = [
     "AcceptInvitationAcceptInvitationMembership",
     "AcceptInvitationAcceptInvitationUserErrors",
     "AcceptInvitationInput",
+    "AddTrustedIssuer",
+    "AddTrustedIssuerAddTrustedIssuer",
+    "AddTrustedIssuerAddTrustedIssuerTrustedIssuer",
+    "AddTrustedIssuerAddTrustedIssuerUserErrors",
     "ApiKeyFields",
     "ApproveVersion",
     "ApproveVersionApproveVersion",
@@ -677,6 +710,7 @@ __all__ = [
     "CancelSubscriptionCancelSubscriptionUserErrors",
     "CatalogFilter",
     "CatalogSort",
+    "ClaimConditionInput",
     "CreateApiKey",
     "CreateApiKeyCreateApiKey",
     "CreateApiKeyCreateApiKeyApiKey",
@@ -896,6 +930,9 @@ __all__ = [
     "OrganizationPolicyVersionsOrganizationPolicyVersions",
     "OrganizationPolicyVersionsOrganizationPolicyVersionsNodes",
     "OrganizationPolicyVersionsOrganizationPolicyVersionsPageInfo",
+    "OrganizationTrustedIssuers",
+    "OrganizationTrustedIssuersOrganization",
+    "OrganizationTrustedIssuersOrganizationTrustedIssuers",
     "Package",
     "PackageFields",
     "PackageFieldsLatestVersion",
@@ -976,6 +1013,10 @@ __all__ = [
     "RemoveMemberInput",
     "RemoveMemberRemoveMember",
     "RemoveMemberRemoveMemberUserErrors",
+    "RemoveTrustedIssuer",
+    "RemoveTrustedIssuerInput",
+    "RemoveTrustedIssuerRemoveTrustedIssuer",
+    "RemoveTrustedIssuerRemoveTrustedIssuerUserErrors",
     "ReportUsage",
     "ReportUsageInput",
     "ReportUsageReportUsage",
@@ -1044,6 +1085,10 @@ __all__ = [
     "Subscription",
     "SubscriptionStatus",
     "SubscriptionSubscription",
+    "TrustedIdentityKind",
+    "TrustedIssuerFields",
+    "TrustedIssuerFieldsRequiredClaims",
+    "TrustedIssuerInput",
     "UnassignRole",
     "UnassignRoleUnassignRole",
     "UnassignRoleUnassignRoleUserErrors",
@@ -1057,6 +1102,11 @@ __all__ = [
     "UpcomingInvoiceUpcomingInvoiceLines",
     "UpcomingInvoiceUpcomingInvoiceSubtotal",
     "UpcomingInvoiceUpcomingInvoiceTotal",
+    "UpdateTrustedIssuer",
+    "UpdateTrustedIssuerInput",
+    "UpdateTrustedIssuerUpdateTrustedIssuer",
+    "UpdateTrustedIssuerUpdateTrustedIssuerTrustedIssuer",
+    "UpdateTrustedIssuerUpdateTrustedIssuerUserErrors",
     "Upload",
     "UploadTicketFields",
     "UsageEventInput",

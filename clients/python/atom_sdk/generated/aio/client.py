@@ -3,6 +3,7 @@ from datetime import datetime
 from typing import Any, Optional, Union
 
 from .accept_invitation import AcceptInvitation
+from .add_trusted_issuer import AddTrustedIssuer
 from .approve_version import ApproveVersion
 from .assign_role import AssignRole
 from .async_base_client import AsyncBaseClient
@@ -59,6 +60,7 @@ from .input_types import (
     RegisterPublicKeyInput,
     RegisterSigstoreIdentityInput,
     RemoveMemberInput,
+    RemoveTrustedIssuerInput,
     ReportUsageInput,
     ReviewInput,
     RevokeApiKeyInput,
@@ -68,7 +70,9 @@ from .input_types import (
     SetPlanActiveInput,
     SignUpInput,
     SubscribeInput,
+    TrustedIssuerInput,
     UninstallPackageInput,
+    UpdateTrustedIssuerInput,
     VoidInvoiceInput,
 )
 from .install_package import InstallPackage
@@ -90,6 +94,7 @@ from .organization_api_keys import OrganizationApiKeys
 from .organization_invitations import OrganizationInvitations
 from .organization_members import OrganizationMembers
 from .organization_policy_versions import OrganizationPolicyVersions
+from .organization_trusted_issuers import OrganizationTrustedIssuers
 from .package import Package
 from .package_status import PackageStatus
 from .package_versions import PackageVersions
@@ -103,6 +108,7 @@ from .register_public_key import RegisterPublicKey
 from .register_sigstore_identity import RegisterSigstoreIdentity
 from .reject_version import RejectVersion
 from .remove_member import RemoveMember
+from .remove_trusted_issuer import RemoveTrustedIssuer
 from .report_usage import ReportUsage
 from .revenue_by_month import RevenueByMonth
 from .revenue_by_package import RevenueByPackage
@@ -120,6 +126,7 @@ from .subscription import Subscription
 from .unassign_role import UnassignRole
 from .uninstall_package import UninstallPackage
 from .upcoming_invoice import UpcomingInvoice
+from .update_trusted_issuer import UpdateTrustedIssuer
 from .usage_summary import UsageSummary
 from .usage_updates import UsageUpdates
 from .verify_audit_chain import VerifyAuditChain
@@ -1959,6 +1966,183 @@ class AsyncAtomGraphQLClient(AsyncBaseClient):
         )
         data = self.get_data(response)
         return UninstallPackage.model_validate(data)
+
+    async def organization_trusted_issuers(
+        self, slug: str, **kwargs: Any
+    ) -> OrganizationTrustedIssuers:
+        query = gql("""
+            query OrganizationTrustedIssuers($slug: String!) {
+              organization(slug: $slug) {
+                id
+                trustedIssuers {
+                  ...TrustedIssuerFields
+                }
+              }
+            }
+
+            fragment TrustedIssuerFields on TrustedIssuer {
+              id
+              name
+              issuer
+              jwksUrl
+              jwks
+              audience
+              identity
+              subjectClaim
+              userClaim
+              rolesClaim
+              allowedRoles
+              defaultRoles
+              requiredClaims {
+                claim
+                value
+              }
+              createdAt
+              updatedAt
+            }
+            """)
+        variables: dict[str, object] = {"slug": slug}
+        response = await self.execute(
+            query=query,
+            operation_name="OrganizationTrustedIssuers",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return OrganizationTrustedIssuers.model_validate(data)
+
+    async def add_trusted_issuer(
+        self, input: TrustedIssuerInput, **kwargs: Any
+    ) -> AddTrustedIssuer:
+        query = gql("""
+            mutation AddTrustedIssuer($input: TrustedIssuerInput!) {
+              addTrustedIssuer(input: $input) {
+                trustedIssuer {
+                  ...TrustedIssuerFields
+                }
+                userErrors {
+                  ...AuthErrorFields
+                }
+              }
+            }
+
+            fragment AuthErrorFields on AuthError {
+              field
+              message
+              code
+            }
+
+            fragment TrustedIssuerFields on TrustedIssuer {
+              id
+              name
+              issuer
+              jwksUrl
+              jwks
+              audience
+              identity
+              subjectClaim
+              userClaim
+              rolesClaim
+              allowedRoles
+              defaultRoles
+              requiredClaims {
+                claim
+                value
+              }
+              createdAt
+              updatedAt
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = await self.execute(
+            query=query,
+            operation_name="AddTrustedIssuer",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return AddTrustedIssuer.model_validate(data)
+
+    async def update_trusted_issuer(
+        self, input: UpdateTrustedIssuerInput, **kwargs: Any
+    ) -> UpdateTrustedIssuer:
+        query = gql("""
+            mutation UpdateTrustedIssuer($input: UpdateTrustedIssuerInput!) {
+              updateTrustedIssuer(input: $input) {
+                trustedIssuer {
+                  ...TrustedIssuerFields
+                }
+                userErrors {
+                  ...AuthErrorFields
+                }
+              }
+            }
+
+            fragment AuthErrorFields on AuthError {
+              field
+              message
+              code
+            }
+
+            fragment TrustedIssuerFields on TrustedIssuer {
+              id
+              name
+              issuer
+              jwksUrl
+              jwks
+              audience
+              identity
+              subjectClaim
+              userClaim
+              rolesClaim
+              allowedRoles
+              defaultRoles
+              requiredClaims {
+                claim
+                value
+              }
+              createdAt
+              updatedAt
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = await self.execute(
+            query=query,
+            operation_name="UpdateTrustedIssuer",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return UpdateTrustedIssuer.model_validate(data)
+
+    async def remove_trusted_issuer(
+        self, input: RemoveTrustedIssuerInput, **kwargs: Any
+    ) -> RemoveTrustedIssuer:
+        query = gql("""
+            mutation RemoveTrustedIssuer($input: RemoveTrustedIssuerInput!) {
+              removeTrustedIssuer(input: $input) {
+                removedTrustedIssuerId
+                userErrors {
+                  ...AuthErrorFields
+                }
+              }
+            }
+
+            fragment AuthErrorFields on AuthError {
+              field
+              message
+              code
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = await self.execute(
+            query=query,
+            operation_name="RemoveTrustedIssuer",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return RemoveTrustedIssuer.model_validate(data)
 
     async def package_status(
         self, package_id: str, **kwargs: Any

@@ -69,7 +69,9 @@ class Nodes(BaseModel):
 
 
 class NodesNodesNode(BaseModel):
-    typename__: Literal["Invitation", "Node"] = Field(alias="__typename")
+    typename__: Literal["Invitation", "Node", "TrustedIssuer"] = Field(
+        alias="__typename"
+    )
     id: str
 
 

@@ -4,6 +4,12 @@ from .accept_invitation import (
     AcceptInvitationAcceptInvitationMembership,
     AcceptInvitationAcceptInvitationUserErrors,
 )
+from .add_trusted_issuer import (
+    AddTrustedIssuer,
+    AddTrustedIssuerAddTrustedIssuer,
+    AddTrustedIssuerAddTrustedIssuerTrustedIssuer,
+    AddTrustedIssuerAddTrustedIssuerUserErrors,
+)
 from .approve_version import (
     ApproveVersion,
     ApproveVersionApproveVersion,
@@ -137,6 +143,7 @@ from .enums import (
     PriceModel,
     PricingModel,
     SubscriptionStatus,
+    TrustedIdentityKind,
     UsageGranularity,
     VersionStatus,
     Visibility,
@@ -210,6 +217,8 @@ from .fragments import (
     PublisherFields,
     RoleFields,
     SigningIdentityFields,
+    TrustedIssuerFields,
+    TrustedIssuerFieldsRequiredClaims,
     UploadTicketFields,
     UserFields,
 )
@@ -224,6 +233,7 @@ from .input_types import (
     AuditLogFilter,
     BecomePublisherInput,
     CatalogFilter,
+    ClaimConditionInput,
     CreateApiKeyInput,
     CreateAuditCheckpointInput,
     CreateBudgetInput,
@@ -250,6 +260,7 @@ from .input_types import (
     RegisterPublicKeyInput,
     RegisterSigstoreIdentityInput,
     RemoveMemberInput,
+    RemoveTrustedIssuerInput,
     ReportUsageInput,
     ReviewInput,
     RevokeApiKeyInput,
@@ -260,7 +271,9 @@ from .input_types import (
     SignatureInput,
     SignUpInput,
     SubscribeInput,
+    TrustedIssuerInput,
     UninstallPackageInput,
+    UpdateTrustedIssuerInput,
     UsageEventInput,
     VoidInvoiceInput,
 )
@@ -392,6 +405,11 @@ from .organization_policy_versions import (
     OrganizationPolicyVersionsOrganizationPolicyVersionsNodes,
     OrganizationPolicyVersionsOrganizationPolicyVersionsPageInfo,
 )
+from .organization_trusted_issuers import (
+    OrganizationTrustedIssuers,
+    OrganizationTrustedIssuersOrganization,
+    OrganizationTrustedIssuersOrganizationTrustedIssuers,
+)
 from .package import Package, PackagePackage
 from .package_versions import (
     PackageVersions,
@@ -450,6 +468,11 @@ from .remove_member import (
     RemoveMember,
     RemoveMemberRemoveMember,
     RemoveMemberRemoveMemberUserErrors,
+)
+from .remove_trusted_issuer import (
+    RemoveTrustedIssuer,
+    RemoveTrustedIssuerRemoveTrustedIssuer,
+    RemoveTrustedIssuerRemoveTrustedIssuerUserErrors,
 )
 from .report_usage import (
     ReportUsage,
@@ -544,6 +567,12 @@ from .upcoming_invoice import (
     UpcomingInvoiceUpcomingInvoiceSubtotal,
     UpcomingInvoiceUpcomingInvoiceTotal,
 )
+from .update_trusted_issuer import (
+    UpdateTrustedIssuer,
+    UpdateTrustedIssuerUpdateTrustedIssuer,
+    UpdateTrustedIssuerUpdateTrustedIssuerTrustedIssuer,
+    UpdateTrustedIssuerUpdateTrustedIssuerUserErrors,
+)
 from .usage_summary import (
     UsageSummary,
     UsageSummaryUsageSummary,
@@ -583,6 +612,10 @@ __all__ = [
     "AcceptInvitationAcceptInvitationMembership",
     "AcceptInvitationAcceptInvitationUserErrors",
     "AcceptInvitationInput",
+    "AddTrustedIssuer",
+    "AddTrustedIssuerAddTrustedIssuer",
+    "AddTrustedIssuerAddTrustedIssuerTrustedIssuer",
+    "AddTrustedIssuerAddTrustedIssuerUserErrors",
     "ApiKeyFields",
     "ApproveVersion",
     "ApproveVersionApproveVersion",
@@ -643,6 +676,7 @@ __all__ = [
     "CancelSubscriptionCancelSubscriptionUserErrors",
     "CatalogFilter",
     "CatalogSort",
+    "ClaimConditionInput",
     "CreateApiKey",
     "CreateApiKeyCreateApiKey",
     "CreateApiKeyCreateApiKeyApiKey",
@@ -854,6 +888,9 @@ __all__ = [
     "OrganizationPolicyVersionsOrganizationPolicyVersions",
     "OrganizationPolicyVersionsOrganizationPolicyVersionsNodes",
     "OrganizationPolicyVersionsOrganizationPolicyVersionsPageInfo",
+    "OrganizationTrustedIssuers",
+    "OrganizationTrustedIssuersOrganization",
+    "OrganizationTrustedIssuersOrganizationTrustedIssuers",
     "Package",
     "PackageFields",
     "PackageFieldsLatestVersion",
@@ -930,6 +967,10 @@ __all__ = [
     "RemoveMemberInput",
     "RemoveMemberRemoveMember",
     "RemoveMemberRemoveMemberUserErrors",
+    "RemoveTrustedIssuer",
+    "RemoveTrustedIssuerInput",
+    "RemoveTrustedIssuerRemoveTrustedIssuer",
+    "RemoveTrustedIssuerRemoveTrustedIssuerUserErrors",
     "ReportUsage",
     "ReportUsageInput",
     "ReportUsageReportUsage",
@@ -998,6 +1039,10 @@ __all__ = [
     "Subscription",
     "SubscriptionStatus",
     "SubscriptionSubscription",
+    "TrustedIdentityKind",
+    "TrustedIssuerFields",
+    "TrustedIssuerFieldsRequiredClaims",
+    "TrustedIssuerInput",
     "UnassignRole",
     "UnassignRoleUnassignRole",
     "UnassignRoleUnassignRoleUserErrors",
@@ -1011,6 +1056,11 @@ __all__ = [
     "UpcomingInvoiceUpcomingInvoiceLines",
     "UpcomingInvoiceUpcomingInvoiceSubtotal",
     "UpcomingInvoiceUpcomingInvoiceTotal",
+    "UpdateTrustedIssuer",
+    "UpdateTrustedIssuerInput",
+    "UpdateTrustedIssuerUpdateTrustedIssuer",
+    "UpdateTrustedIssuerUpdateTrustedIssuerTrustedIssuer",
+    "UpdateTrustedIssuerUpdateTrustedIssuerUserErrors",
     "Upload",
     "UploadTicketFields",
     "UsageEventInput",

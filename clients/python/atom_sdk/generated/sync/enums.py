@@ -62,6 +62,14 @@ class AuthErrorCode(str, Enum):
     INVALID_EXPIRY = "INVALID_EXPIRY"
     USER_REQUIRED = "USER_REQUIRED"
     POLICY_VERSION_NOT_FOUND = "POLICY_VERSION_NOT_FOUND"
+    INVALID_ISSUER = "INVALID_ISSUER"
+    ISSUER_EXISTS = "ISSUER_EXISTS"
+    TOO_MANY_ISSUERS = "TOO_MANY_ISSUERS"
+    JWKS_REQUIRED = "JWKS_REQUIRED"
+    INVALID_JWKS_URL = "INVALID_JWKS_URL"
+    INVALID_JWKS = "INVALID_JWKS"
+    INVALID_CLAIM = "INVALID_CLAIM"
+    ROLE_NOT_ALLOWED = "ROLE_NOT_ALLOWED"
 
 
 class BillingErrorCode(str, Enum):
@@ -208,6 +216,11 @@ class PricingModel(str, Enum):
 class SubscriptionStatus(str, Enum):
     ACTIVE = "ACTIVE"
     ENDED = "ENDED"
+
+
+class TrustedIdentityKind(str, Enum):
+    USER = "USER"
+    SERVICE = "SERVICE"
 
 
 class UsageGranularity(str, Enum):

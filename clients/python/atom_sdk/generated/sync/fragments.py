@@ -22,6 +22,7 @@ from .enums import (
     PriceModel,
     PricingModel,
     SubscriptionStatus,
+    TrustedIdentityKind,
     VersionStatus,
     Visibility,
 )
@@ -473,6 +474,31 @@ class RoleFields(BaseModel):
     permissions: list[str]
 
 
+class TrustedIssuerFields(BaseModel):
+    id: str
+    name: str
+    issuer: str
+    jwks_url: Optional[str] = Field(alias="jwksUrl")
+    jwks: Optional[str]
+    audience: str
+    identity: TrustedIdentityKind
+    subject_claim: str = Field(alias="subjectClaim")
+    user_claim: str = Field(alias="userClaim")
+    roles_claim: str = Field(alias="rolesClaim")
+    allowed_roles: list[str] = Field(alias="allowedRoles")
+    default_roles: list[str] = Field(alias="defaultRoles")
+    required_claims: list["TrustedIssuerFieldsRequiredClaims"] = Field(
+        alias="requiredClaims"
+    )
+    created_at: datetime = Field(alias="createdAt")
+    updated_at: datetime = Field(alias="updatedAt")
+
+
+class TrustedIssuerFieldsRequiredClaims(BaseModel):
+    claim: str
+    value: str
+
+
 class UploadTicketFields(BaseModel):
     upload_id: str = Field(alias="uploadId")
     url: str
@@ -508,4 +534,5 @@ PolicyRuleFields.model_rebuild()
 PolicyVersionFields.model_rebuild()
 PublisherFields.model_rebuild()
 RoleFields.model_rebuild()
+TrustedIssuerFields.model_rebuild()
 UploadTicketFields.model_rebuild()

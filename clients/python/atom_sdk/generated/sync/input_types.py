@@ -5,7 +5,14 @@ from typing import Any, Optional
 from pydantic import Field
 
 from .base_model import BaseModel, Upload
-from .enums import AuditRisk, MeterAggregation, PriceModel, PricingModel, Visibility
+from .enums import (
+    AuditRisk,
+    MeterAggregation,
+    PriceModel,
+    PricingModel,
+    TrustedIdentityKind,
+    Visibility,
+)
 
 
 class AcceptInvitationInput(BaseModel):
@@ -41,6 +48,13 @@ class CatalogFilter(BaseModel):
     "Of the latest published version."
     verified: bool = False
     "Only packages with a published, verified version."
+
+
+class ClaimConditionInput(BaseModel):
+    """A claim a token must carry with this value."""
+
+    claim: str
+    value: str
 
 
 class CreateApiKeyInput(BaseModel):
@@ -207,6 +221,10 @@ class RemoveMemberInput(BaseModel):
     membership_id: str = Field(alias="membershipId")
 
 
+class RemoveTrustedIssuerInput(BaseModel):
+    trusted_issuer_id: str = Field(alias="trustedIssuerId")
+
+
 class ReportUsageInput(BaseModel):
     events: list["UsageEventInput"]
     "1 to 1,000 events; all or nothing."
@@ -266,8 +284,41 @@ class SubscribeInput(BaseModel):
     billing_email: Optional[str] = Field(alias="billingEmail", default=None)
 
 
+class TrustedIssuerInput(BaseModel):
+    """An issuer to trust: where its keys are, what its tokens must say, what they map to."""
+
+    name: str
+    issuer: str
+    "The exact `iss` of its tokens (an https URL)."
+    audience: str
+    "The `aud` its tokens must carry."
+    jwks_url: Optional[str] = Field(alias="jwksUrl", default=None)
+    "Its JWKS endpoint; for a peer ATOM region `<url>/.well-known/jwks.json`."
+    jwks: Optional[str] = None
+    "Or its public keys inline, a JWKS as JSON."
+    identity: TrustedIdentityKind = TrustedIdentityKind.SERVICE
+    subject_claim: str = Field(alias="subjectClaim", default="sub")
+    user_claim: str = Field(alias="userClaim", default="email")
+    "USER identities: a member's e-mail."
+    roles_claim: str = Field(alias="rolesClaim", default="roles")
+    "A claim name, or a dotted path such as `realm_access.roles`."
+    allowed_roles: list[str] = Field(alias="allowedRoles")
+    "Roles its tokens may act with; you must hold them."
+    default_roles: list[str] = Field(alias="defaultRoles", default_factory=lambda: [])
+    required_claims: list["ClaimConditionInput"] = Field(
+        alias="requiredClaims", default_factory=lambda: []
+    )
+    "Claims a token must carry, e.g. a peer region's `org` (advised for shared issuers)."
+
+
 class UninstallPackageInput(BaseModel):
     package_id: str = Field(alias="packageId")
+
+
+class UpdateTrustedIssuerInput(BaseModel):
+    trusted_issuer_id: str = Field(alias="trustedIssuerId")
+    trust: "TrustedIssuerInput"
+    "The whole new definition."
 
 
 class UsageEventInput(BaseModel):
@@ -295,3 +346,5 @@ MeterPriceInput.model_rebuild()
 PublishVersionInput.model_rebuild()
 PublishVersionUploadInput.model_rebuild()
 ReportUsageInput.model_rebuild()
+TrustedIssuerInput.model_rebuild()
+UpdateTrustedIssuerInput.model_rebuild()

@@ -67,7 +67,9 @@ class Node(BaseModel):
 
 
 class NodeNodeNode(BaseModel):
-    typename__: Literal["Invitation", "Node"] = Field(alias="__typename")
+    typename__: Literal["Invitation", "Node", "TrustedIssuer"] = Field(
+        alias="__typename"
+    )
     id: str
 
 
