@@ -1,23 +1,43 @@
 #!/usr/bin/env bash
-# The SDKs' steps of the README's test command (scripts/test runs them):
+# The SDKs' steps of the README's test command (scripts/test runs them), and the npm packages of the
+# federation tests' gateway:
 #
-#   scripts/sdk.sh deps       # npm ci in clients/typescript when node_modules is missing or stale
-#   scripts/sdk.sh build      # tsc: the TypeScript SDK to dist/ (ES modules + .d.ts), and its tests typechecked
-#   scripts/sdk.sh packages   # what a partner does on a fresh machine: pip install ./clients/python into a
-#                             # new venv and import it; npm pack the TypeScript SDK and check what it holds
+#   scripts/sdk.sh deps          # npm ci in clients/typescript when node_modules is missing or stale
+#   scripts/sdk.sh gateway-deps  # the same in tests/federation/gateway (composition and gateway, for tests)
+#   scripts/sdk.sh build         # tsc: the TypeScript SDK to dist/ (ES modules + .d.ts), its tests typechecked
+#   scripts/sdk.sh packages      # what a partner does on a fresh machine: pip install ./clients/python into a
+#                                # new venv and import it; npm pack the TypeScript SDK and check what it holds
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 TS=clients/typescript
 
-deps() {
-  # npm ci records the lock it installed as node_modules/.package-lock.json: reinstall when they differ.
-  if [[ ! -d "$TS/node_modules" ]] || ! cmp -s <(node -e 'const l=require("./'"$TS"'/package-lock.json"); delete l.packages[""]; console.log(JSON.stringify(Object.keys(l.packages).sort()))') \
-    <(node -e 'const l=require("./'"$TS"'/node_modules/.package-lock.json"); console.log(JSON.stringify(Object.keys(l.packages).sort()))' 2>/dev/null); then
-    (cd "$TS" && npm ci --no-audit --no-fund --loglevel=error)
+GATEWAY=tests/federation/gateway
+
+# The packages of a lock file as sorted "path@version" lines (the root project left out).
+locked_packages() {
+  node -e 'const l = require(process.argv[1]); delete l.packages[""];
+    for (const p of Object.keys(l.packages).sort()) console.log(`${p}@${l.packages[p].version}`)' "$1"
+}
+
+# npm ci in DIR when node_modules is missing or holds other packages or versions than package-lock.json
+# (npm ci records the lock it installed as node_modules/.package-lock.json).
+npm_ci_when_stale() {
+  local dir="$1"
+  if [[ ! -d "$dir/node_modules" ]] || ! cmp -s <(locked_packages "$PWD/$dir/package-lock.json") \
+    <(locked_packages "$PWD/$dir/node_modules/.package-lock.json" 2>/dev/null); then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   else
-    echo "$TS/node_modules is current"
+    echo "$dir/node_modules is current"
   fi
+}
+
+deps() {
+  npm_ci_when_stale "$TS"
+}
+
+gateway_deps() {
+  npm_ci_when_stale "$GATEWAY"
 }
 
 build() {
@@ -47,10 +67,11 @@ packages() {
 
 case "${1:-}" in
   deps) deps ;;
+  gateway-deps) gateway_deps ;;
   build) build ;;
   packages) packages ;;
   *)
-    echo "usage: scripts/sdk.sh deps|build|packages" >&2
+    echo "usage: scripts/sdk.sh deps|gateway-deps|build|packages" >&2
     exit 2
     ;;
 esac

@@ -17,6 +17,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
+from starlette.types import ASGIApp
 
 from domain.auth.secrets import MasterKey
 from domain.storage import ObjectStorage, make_storage
@@ -177,9 +178,9 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """A real uvicorn server in a thread, bound to 127.0.0.1, for browsers, fuzzers and SDKs."""
+    """A real uvicorn server in a thread, bound to 127.0.0.1, for browsers, fuzzers, SDKs and gateways."""
 
-    def __init__(self, app: FastAPI, port: int | None = None) -> None:
+    def __init__(self, app: ASGIApp, port: int | None = None) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None, lifespan="on")
