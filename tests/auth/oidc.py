@@ -1,5 +1,6 @@
 """A real identity provider for the trusted-issuer tests: signing keys of its own, a JWKS endpoint served
-over HTTP on 127.0.0.1 (counting its requests, able to fail), and tokens minted like an OIDC provider's."""
+over HTTP on 127.0.0.1 (counting its requests, able to fail), tokens minted like an OIDC provider's,
+and the GraphQL call that makes an organization trust it."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from tests.conftest import LiveServer
+from tests.helpers import Account, GraphQL
 
 
 class SigningKey:
@@ -102,3 +104,34 @@ def closed_port_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/.well-known/jwks.json"
+
+
+ADD = """
+mutation Add($input: TrustedIssuerInput!) {
+  addTrustedIssuer(input: $input) {
+    trustedIssuer { id issuer jwksUrl audience identity allowedRoles defaultRoles requiredClaims { claim value } }
+    userErrors { field message code }
+  }
+}
+"""
+
+
+def trust_input(provider: IdentityProvider, **overrides: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "name": "Acme SSO",
+        "issuer": provider.issuer,
+        "jwksUrl": provider.jwks_url,
+        "audience": "atom",
+        "allowedRoles": ["viewer", "developer"],
+        "defaultRoles": ["viewer"],
+    }
+    values.update(overrides)
+    return values
+
+
+async def trust(gql: GraphQL, owner: Account, provider: IdentityProvider, **overrides: Any) -> dict[str, Any]:
+    payload = (await gql(ADD, {"input": trust_input(provider, **overrides)}, token=owner.access_token))[
+        "addTrustedIssuer"
+    ]
+    assert payload["userErrors"] == [], payload["userErrors"]
+    return payload["trustedIssuer"]  # type: ignore[no-any-return]

@@ -17,18 +17,19 @@ from fastapi import FastAPI
 from server.app import create_app
 from server.settings import Settings
 from tests.audit.support import request_id, rows_of_request
-from tests.auth.oidc import IdentityProvider, SigningKey, closed_port_url, identity_provider, silent_endpoint
+from tests.auth.oidc import (
+    ADD,
+    IdentityProvider,
+    SigningKey,
+    closed_port_url,
+    identity_provider,
+    silent_endpoint,
+    trust,
+    trust_input,
+)
 from tests.conftest import make_settings
-from tests.helpers import Account, GraphQL, member_with_role, sign_up
+from tests.helpers import GraphQL, member_with_role, sign_up
 
-ADD = """
-mutation Add($input: TrustedIssuerInput!) {
-  addTrustedIssuer(input: $input) {
-    trustedIssuer { id issuer jwksUrl audience identity allowedRoles defaultRoles requiredClaims { claim value } }
-    userErrors { field message code }
-  }
-}
-"""
 UPDATE = """
 mutation Update($input: UpdateTrustedIssuerInput!) {
   updateTrustedIssuer(input: $input) { trustedIssuer { id allowedRoles } userErrors { field message code } }
@@ -47,27 +48,6 @@ CREATE_ROLE = """
 mutation { createRole(input: {name: "auditor", permissions: ["audit:read"]}) { role { name } userErrors { code } } }
 """
 NODE = "query($id: ID!) { node(id: $id) { id ... on TrustedIssuer { issuer } } }"
-
-
-def trust_input(provider: IdentityProvider, **overrides: Any) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        "name": "Acme SSO",
-        "issuer": provider.issuer,
-        "jwksUrl": provider.jwks_url,
-        "audience": "atom",
-        "allowedRoles": ["viewer", "developer"],
-        "defaultRoles": ["viewer"],
-    }
-    values.update(overrides)
-    return values
-
-
-async def trust(gql: GraphQL, owner: Account, provider: IdentityProvider, **overrides: Any) -> dict[str, Any]:
-    payload = (await gql(ADD, {"input": trust_input(provider, **overrides)}, token=owner.access_token))[
-        "addTrustedIssuer"
-    ]
-    assert payload["userErrors"] == [], payload["userErrors"]
-    return payload["trustedIssuer"]  # type: ignore[no-any-return]
 
 
 async def refused(gql: GraphQL, token: str, status: int = 401, **headers: str) -> dict[str, Any]:

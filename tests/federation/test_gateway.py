@@ -27,6 +27,7 @@ from starlette.routing import Route
 from strawberry.asgi import GraphQL as GraphQLApp
 
 from domain.clock import clock
+from tests.auth.oidc import identity_provider, trust
 from tests.conftest import LiveServer, free_port
 from tests.federation.reviews_subgraph import ReviewStore, make_app
 from tests.helpers import Account, GraphQL, log_in, sign_up
@@ -428,3 +429,24 @@ async def test_the_callers_headers_reach_every_subgraph(
     reviews_store.headers_seen.clear()
     await through_gateway(PACKAGE, {"fullName": scene.public["fullName"]})
     assert reviews_store.headers_seen == [{"authorization": None, "x-atom-organization": None}]
+
+
+async def test_a_trusted_issuers_token_reaches_atom_with_the_organization_it_names(
+    through_gateway: GraphQL, atom: GraphQL, scene: Scene
+) -> None:
+    """An identity provider trusted by two organizations: `X-Atom-Organization` (passed on by the
+    gateway) says which one its token acts for, and ATOM shows that organization's private package."""
+    assert scene.owner.organization_slug is not None and scene.outsider.organization_slug is not None
+    with identity_provider() as provider:
+        await trust(atom, scene.owner, provider)
+        await trust(atom, scene.outsider, provider)
+        token = provider.token()
+        variables = {"fullName": scene.private["fullName"]}
+        for slug, seen in ((scene.owner.organization_slug, True), (scene.outsider.organization_slug, False)):
+            data = await through_gateway(PACKAGE, variables, token=token, **{"X-Atom-Organization": slug})
+            assert (data["package"] is not None) == seen, data
+        # Without the header ATOM cannot tell which organization is meant, and says so.
+        response = await through_gateway.raw(PACKAGE, variables, token=token)
+        body = response.json()
+        assert body["data"] == {"package": None}
+        assert [e["extensions"]["reason"] for e in body["errors"]] == ["ORGANIZATION_REQUIRED"]

@@ -3,12 +3,15 @@ the issuer, events of that organization only, and the stream ended when the trus
 
 from __future__ import annotations
 
-from tests.auth.oidc import identity_provider
-from tests.auth.test_trusted_issuers import REMOVE, trust
+from tests.auth.oidc import identity_provider, trust
 from tests.conftest import LiveServer
 from tests.helpers import GraphQL, sign_up
 from tests.subscriptions.client import codes, connected
 from tests.subscriptions.test_audit_events import AUDIT_EVENTS, CREATE_ROLE, pk
+
+REMOVE = """
+mutation($input: RemoveTrustedIssuerInput!) { removeTrustedIssuer(input: $input) { userErrors { code } } }
+"""
 
 
 async def test_a_federated_stream_follows_its_trust(server: LiveServer, live_gql: GraphQL) -> None:
