@@ -110,6 +110,13 @@ async def test_user_identity_maps_to_a_member_confined_to_the_trusting_organizat
     errors = await gql.errors(CREATE_ROLE, token=token)
     assert errors[0]["extensions"]["code"] == "FORBIDDEN"
 
+    # It acts here only: no new organizations (which would be the user's own, outside the trust).
+    created = await gql(
+        'mutation { createOrganization(input: {name: "Side", slug: "side-org"}) { userErrors { code } } }',
+        token=token,
+    )
+    assert created["createOrganization"]["userErrors"] == [{"code": "USER_REQUIRED"}]
+
     stranger = await refused(gql, provider.token(email="nobody@example.com", roles="developer"))
     assert stranger["extensions"] == {"code": "UNAUTHENTICATED", "reason": "NOT_A_MEMBER"}
 
