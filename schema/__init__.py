@@ -6,7 +6,7 @@ import datetime
 import decimal
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from graphql import GraphQLError
@@ -20,7 +20,6 @@ from strawberry.types.base import get_object_definition
 from strawberry.types.scalar import ScalarDefinition
 
 from resolvers.audit import AuditTrail
-from resolvers.errors import bad_user_input
 from schema.audit import AuditMutation, AuditQuery, AuditSubscription
 from schema.auth import AuthMutation, AuthQuery
 from schema.billing import BIG_INT_SCALAR, BigInt, BillingMutation, BillingQuery
@@ -33,6 +32,7 @@ from schema.extensions import (
     ReportingParserCache,
     UnitOfWork,
 )
+from schema.federation import entity_type_names, resolve_entities
 from schema.marketplace import MarketplaceMutation, MarketplaceQuery
 from schema.node import NodeQuery
 from schema.subscriptions import Subscription as LiveSubscription
@@ -87,28 +87,15 @@ class SchemaOptions:
     validation_cache_size: int = 1000
 
 
-ENTITY_TYPES = frozenset({"Organization", "User", "Package", "PackageVersion"})
-
-
 class AtomSchema(strawberry.federation.Schema):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.entity_types = entity_type_names(self._schema)
+
     def entities_resolver(self, info: Info, representations: list[FederationAny]) -> list[FederationAny]:
-        """`_entities`, with representations checked first: bad ones are BAD_USER_INPUT, not a crash."""
-        checked: list[FederationAny] = []
-        for index, representation in enumerate(representations):
-            if (
-                not isinstance(representation, dict)
-                or representation.get("__typename") not in ENTITY_TYPES
-                or not isinstance(representation.get("id"), str)
-            ):
-                raise bad_user_input(
-                    f"representations[{index}] must be an object with __typename one of "
-                    f"{sorted(ENTITY_TYPES)} and a string id.",
-                    "representations",
-                )
-            checked.append(
-                FederationAny({"__typename": representation["__typename"], "id": representation["id"]})
-            )
-        return super().entities_resolver(info, checked)
+        """`_entities`: per representation, the object, null (not found for the caller) or a
+        BAD_USER_INPUT error at `_entities.<index>` (schema/federation.py)."""
+        return cast(list[FederationAny], resolve_entities(info, list(representations), self.entity_types))
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

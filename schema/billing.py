@@ -108,7 +108,9 @@ def money(amount: int, currency: str) -> Money:
     return Money(amount=BigInt(amount), currency=currency)
 
 
-@strawberry.type(description="What is counted, and how a period's events become one quantity.")
+@strawberry.federation.type(
+    keys=["id"], description="What is counted, and how a period's events become one quantity."
+)
 class Meter(Node):
     id: strawberry.ID
     key: str
@@ -168,7 +170,10 @@ class MeterPrice:
         )
 
 
-@strawberry.type(description="A plan: a monthly platform fee and per-meter prices, in one currency.")
+@strawberry.federation.type(
+    keys=["id"],
+    description="A plan: a monthly platform fee and per-meter prices, in one currency.",
+)
 class Plan(Node):
     id: strawberry.ID
     key: str
@@ -265,7 +270,10 @@ class InvoiceLine:
         return Package.from_model(row) if row else None
 
 
-@strawberry.type(description="A finalized invoice: immutable lines, a number of a gapless sequence.")
+@strawberry.federation.type(
+    keys=["id"],
+    description="A finalized invoice: immutable lines, a number of a gapless sequence.",
+)
 class Invoice(Node):
     id: strawberry.ID
     number: str

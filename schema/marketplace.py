@@ -24,7 +24,7 @@ from resolvers.mutations import Outcome
 from resolvers.permissions import HasPermission, IsAuthenticated
 from schema.auth import Organization
 from schema.errors import UserError
-from schema.node import load_node, register_node
+from schema.node import register_node
 from schema.relay import Connection, Node, PageInfo, connection, encode_cursor, page_request
 
 MarketplaceErrorCode = strawberry.enum(
@@ -59,7 +59,9 @@ def _needs(permission: str) -> list[FieldExtension]:
     return [PermissionExtension(permissions=[IsAuthenticated(), HasPermission(permission)])]
 
 
-@strawberry.type(description="An organization that publishes packages under its namespace.")
+@strawberry.federation.type(
+    keys=["id"], description="An organization that publishes packages under its namespace."
+)
 class Publisher(Node):
     id: strawberry.ID
     namespace: str
@@ -163,11 +165,6 @@ class Package(Node):
             pk=m.id,
             publisher_pk=m.publisher_id,
         )
-
-    @classmethod
-    async def resolve_reference(cls, info: Info[Context, Any], id: strawberry.ID) -> Package | None:
-        node: Package | None = await load_node(info, str(id), "Package")
-        return node
 
     @strawberry.field
     async def publisher(self, info: Info[Context, Any]) -> Publisher | None:
@@ -287,11 +284,6 @@ class PackageVersion(Node):
             package_pk=m.package_id,
         )
 
-    @classmethod
-    async def resolve_reference(cls, info: Info[Context, Any], id: strawberry.ID) -> PackageVersion | None:
-        node: PackageVersion | None = await load_node(info, str(id), "PackageVersion")
-        return node
-
     @strawberry.field
     async def package(self, info: Info[Context, Any]) -> Package | None:
         row = await info.context.loaders.package_by_id.load(self.package_pk)
@@ -312,7 +304,9 @@ class PackageVersion(Node):
         ]
 
 
-@strawberry.type(description="An organization's entitlement to a package at one version.")
+@strawberry.federation.type(
+    keys=["id"], description="An organization's entitlement to a package at one version."
+)
 class Install(Node):
     id: strawberry.ID
     active: bool
@@ -372,6 +366,7 @@ class ArtifactDownload:
 register_node("Publisher", "publisher_by_id", Publisher)
 register_node("Package", "package_by_id", Package)
 register_node("PackageVersion", "version_by_id", PackageVersion)
+register_node("Install", "install_by_id", Install, "packages:read")
 
 
 # ---------------------------------------------------------------- catalog
