@@ -31,6 +31,7 @@ from domain.marketplace.models import (
     PackageVersion,
     Publisher,
     SigningIdentity,
+    VersionTransition,
 )
 from domain.principal import Principal
 
@@ -99,6 +100,12 @@ class Loaders:
         self.lines_by_invoice: DataLoader[uuid.UUID, list[InvoiceLine]] = DataLoader(
             load_fn=self._lines_by_invoice
         )
+        self.identities_by_publisher: DataLoader[uuid.UUID, list[SigningIdentity]] = DataLoader(
+            load_fn=self._identities_by_publisher
+        )
+        self.transitions_by_version: DataLoader[uuid.UUID, list[VersionTransition]] = DataLoader(
+            load_fn=self._transitions_by_version
+        )
         self.latest_published_by_package: DataLoader[uuid.UUID, PackageVersion | None] = DataLoader(
             load_fn=self._latest_published
         )
@@ -116,6 +123,28 @@ class Loaders:
         )
         found = {v.package_id: v for v in (await self.session.execute(stmt)).scalars()}
         return [found.get(k) for k in keys]
+
+    async def _identities_by_publisher(self, keys: Sequence[uuid.UUID]) -> list[list[SigningIdentity]]:
+        # only called for the caller's own publisher
+        rows = await self.session.scalars(
+            select(SigningIdentity).where(SigningIdentity.publisher_id.in_(keys)).order_by(SigningIdentity.id)
+        )
+        found: dict[uuid.UUID, list[SigningIdentity]] = defaultdict(list)
+        for row in rows:
+            found[row.publisher_id].append(row)
+        return [found.get(k, []) for k in keys]
+
+    async def _transitions_by_version(self, keys: Sequence[uuid.UUID]) -> list[list[VersionTransition]]:
+        # only called for versions the caller was allowed to load
+        rows = await self.session.scalars(
+            select(VersionTransition)
+            .where(VersionTransition.version_id.in_(keys))
+            .order_by(VersionTransition.id)
+        )
+        found: dict[uuid.UUID, list[VersionTransition]] = defaultdict(list)
+        for row in rows:
+            found[row.version_id].append(row)
+        return [found.get(k, []) for k in keys]
 
     async def _prices_by_plan(self, keys: Sequence[uuid.UUID]) -> list[list[tuple[Meter, PriceSpec]]]:
         rows = await self.session.execute(

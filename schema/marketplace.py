@@ -85,7 +85,8 @@ class Publisher(Node):
     async def signing_identities(self, info: Info[Context, Any]) -> list[SigningIdentity]:
         if info.context.principal.organization_id != self.organization_pk:
             return []
-        return [SigningIdentity.from_model(i) for i in await resolve.identities(info.context, self.pk)]
+        rows = await info.context.loaders.identities_by_publisher.load(self.pk)
+        return [SigningIdentity.from_model(i) for i in rows]
 
 
 @strawberry.type(description="A Sigstore identity (OIDC issuer + certificate identity) or a public key.")
@@ -291,7 +292,7 @@ class PackageVersion(Node):
 
     @strawberry.field(description="The review history.")
     async def transitions(self, info: Info[Context, Any]) -> list[VersionTransition]:
-        rows = await resolve.transitions(info.context, self.pk)
+        rows = await info.context.loaders.transitions_by_version.load(self.pk)
         return [
             VersionTransition(
                 from_status=r.from_status,
