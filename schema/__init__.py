@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import decimal
 import logging
@@ -12,8 +13,11 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, ValidationCache
 from strawberry.federation.schema import FederationAny
+from strawberry.federation.schema_directives import Tag
+from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.types.base_scalars import DateTimeDefinition, DecimalDefinition, wrap_parser
+from strawberry.schema.types.scalar import DEFAULT_SCALAR_REGISTRY
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, Info
 from strawberry.types.base import get_object_definition
@@ -23,6 +27,7 @@ from resolvers.audit import AuditTrail
 from schema.audit import AuditMutation, AuditQuery, AuditSubscription
 from schema.auth import AuthMutation, AuthQuery
 from schema.billing import BIG_INT_SCALAR, BigInt, BillingMutation, BillingQuery
+from schema.contracts import PUBLIC
 from schema.extensions import (
     AuditDenials,
     DocumentLimits,
@@ -32,7 +37,7 @@ from schema.extensions import (
     ReportingParserCache,
     UnitOfWork,
 )
-from schema.federation import entity_type_names, resolve_entities
+from schema.federation import FEDERATION_VERSION, entity_type_names, resolve_entities
 from schema.marketplace import MarketplaceMutation, MarketplaceQuery
 from schema.node import NodeQuery
 from schema.subscriptions import Subscription as LiveSubscription
@@ -51,8 +56,12 @@ DATETIME = ScalarDefinition(
     serialize=DateTimeDefinition.serialize,
     parse_value=wrap_parser(datetime.datetime.fromisoformat, "DateTime"),
     parse_literal=None,
+    directives=(Tag(name=PUBLIC),),
     origin=datetime.datetime,
 )
+
+# strawberry's JSON, tagged for the public contract (package manifests are JSON).
+JSON_SCALAR = dataclasses.replace(DEFAULT_SCALAR_REGISTRY[JSON], directives=(Tag(name=PUBLIC),))
 
 # Decimal written in fixed-point notation: strawberry's `str` wrote a normalized 20 as "2E+1".
 DECIMAL = ScalarDefinition(
@@ -89,7 +98,7 @@ class SchemaOptions:
 
 class AtomSchema(strawberry.federation.Schema):
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+        super().__init__(federation_version=FEDERATION_VERSION, **kwargs)
         self.entity_types = entity_type_names(self._schema)
 
     def entities_resolver(self, info: Info, representations: list[FederationAny]) -> list[FederationAny]:
@@ -144,7 +153,7 @@ def build_schema(options: SchemaOptions | None = None) -> AtomSchema:
         subscription=Subscription,
         extensions=extensions,
         config=config,
-        scalar_overrides={datetime.datetime: DATETIME, decimal.Decimal: DECIMAL},
+        scalar_overrides={datetime.datetime: DATETIME, decimal.Decimal: DECIMAL, JSON: JSON_SCALAR},
     )
 
 

@@ -98,7 +98,10 @@ def _signed_in() -> list[FieldExtension]:
     return [PermissionExtension(permissions=[IsAuthenticated()])]
 
 
-@strawberry.type(description="An amount of money: integer minor units (cents) of an ISO 4217 currency.")
+@strawberry.federation.type(
+    shareable=True,
+    description="An amount of money: integer minor units (cents) of an ISO 4217 currency.",
+)
 class Money:
     amount: BigInt
     currency: str

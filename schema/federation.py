@@ -1,10 +1,10 @@
-"""ATOM Cloud as a federation subgraph: `_entities` resolved through the loaders and checks of
-`node(id:)`, with one answer (object, null or error) per representation."""
+"""ATOM Cloud as a federation subgraph: the spec version it declares, and `_entities` resolved through
+the loaders and checks of `node(id:)`, with one answer (object, null or error) per representation."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Collection
-from typing import Any
+from typing import Any, Literal
 
 from graphql import GraphQLSchema, GraphQLUnionType
 from strawberry.types import Info
@@ -13,6 +13,11 @@ from resolvers.context import Context
 from resolvers.errors import ApiError, bad_user_input
 from resolvers.ids import from_global_id
 from schema.node import NODE_KINDS, load_object
+
+# The newest federation spec that both composition libraries gateways use accept:
+# @theguild/federation-composition 0.27 knows v2.0 to v2.9 (and refuses v2.11, strawberry's default);
+# @apollo/composition 2.x accepts every version up to its own. Nothing here needs a later one.
+FEDERATION_VERSION: Literal["2.9"] = "2.9"
 
 # Why a representation was refused: `extensions.reason` of its BAD_USER_INPUT error.
 INVALID_REPRESENTATION = "INVALID_REPRESENTATION"  # not an object
