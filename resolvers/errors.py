@@ -25,8 +25,9 @@ def forbidden(message: str = "You are not allowed to do this.") -> ApiError:
     return ApiError(message, "FORBIDDEN")
 
 
-def bad_user_input(message: str, field: str | None = None) -> ApiError:
-    return ApiError(message, "BAD_USER_INPUT", **({"field": field} if field else {}))
+def bad_user_input(message: str, field: str | None = None, *, reason: str | None = None) -> ApiError:
+    extensions = {"field": field, "reason": reason}
+    return ApiError(message, "BAD_USER_INPUT", **{k: v for k, v in extensions.items() if v})
 
 
 def top_level(error: DomainError) -> ApiError:

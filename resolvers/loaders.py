@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import TypeVar, cast
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
@@ -26,7 +26,14 @@ from domain.auth.models import (
 from domain.billing.models import Budget, Invoice, InvoiceLine, Meter, Plan, PlanPrice
 from domain.billing.rating import PriceSpec
 from domain.marketplace import repository as market_repository
-from domain.marketplace.models import Package, PackageVersion, Publisher, SigningIdentity
+from domain.marketplace.models import (
+    Install,
+    Package,
+    PackageVersion,
+    Publisher,
+    SigningIdentity,
+    VersionTransition,
+)
 from domain.principal import Principal
 
 M = TypeVar(
@@ -42,6 +49,7 @@ M = TypeVar(
     PackageVersion,
     Publisher,
     SigningIdentity,
+    Install,
     Invoice,
     Budget,
     Plan,
@@ -82,17 +90,26 @@ class Loaders:
         # Publishers and signing identities are public facts about published work.
         self.publisher_by_id = _by_id(session, select(Publisher), Publisher)
         self.signing_identity_by_id = _by_id(session, select(SigningIdentity), SigningIdentity)
+        self.install_by_id = _by_id(
+            session, cast(Select[Install], market_repository.own(Install, principal)), Install
+        )
         own = principal.organization_id  # billing rows are the active organization's only
         self.invoice_by_id = _by_id(session, select(Invoice).where(Invoice.organization_id == own), Invoice)
         self.budget_by_id = _by_id(session, select(Budget).where(Budget.organization_id == own), Budget)
-        # The catalogue (plans, meters) is public to every signed-in caller.
-        self.plan_by_id = _by_id(session, select(Plan), Plan)
-        self.meter_by_id = _by_id(session, select(Meter), Meter)
+        # The catalogue (plans, meters) is public to every signed-in caller, as the root fields are.
+        self.plan_by_id = _by_id(session, _signed_in(select(Plan), principal), Plan)
+        self.meter_by_id = _by_id(session, _signed_in(select(Meter), principal), Meter)
         self.prices_by_plan: DataLoader[uuid.UUID, list[tuple[Meter, PriceSpec]]] = DataLoader(
             load_fn=self._prices_by_plan
         )
         self.lines_by_invoice: DataLoader[uuid.UUID, list[InvoiceLine]] = DataLoader(
             load_fn=self._lines_by_invoice
+        )
+        self.identities_by_publisher: DataLoader[uuid.UUID, list[SigningIdentity]] = DataLoader(
+            load_fn=self._identities_by_publisher
+        )
+        self.transitions_by_version: DataLoader[uuid.UUID, list[VersionTransition]] = DataLoader(
+            load_fn=self._transitions_by_version
         )
         self.latest_published_by_package: DataLoader[uuid.UUID, PackageVersion | None] = DataLoader(
             load_fn=self._latest_published
@@ -111,6 +128,28 @@ class Loaders:
         )
         found = {v.package_id: v for v in (await self.session.execute(stmt)).scalars()}
         return [found.get(k) for k in keys]
+
+    async def _identities_by_publisher(self, keys: Sequence[uuid.UUID]) -> list[list[SigningIdentity]]:
+        # only called for the caller's own publisher
+        rows = await self.session.scalars(
+            select(SigningIdentity).where(SigningIdentity.publisher_id.in_(keys)).order_by(SigningIdentity.id)
+        )
+        found: dict[uuid.UUID, list[SigningIdentity]] = defaultdict(list)
+        for row in rows:
+            found[row.publisher_id].append(row)
+        return [found.get(k, []) for k in keys]
+
+    async def _transitions_by_version(self, keys: Sequence[uuid.UUID]) -> list[list[VersionTransition]]:
+        # only called for versions the caller was allowed to load
+        rows = await self.session.scalars(
+            select(VersionTransition)
+            .where(VersionTransition.version_id.in_(keys))
+            .order_by(VersionTransition.id)
+        )
+        found: dict[uuid.UUID, list[VersionTransition]] = defaultdict(list)
+        for row in rows:
+            found[row.version_id].append(row)
+        return [found.get(k, []) for k in keys]
 
     async def _prices_by_plan(self, keys: Sequence[uuid.UUID]) -> list[list[tuple[Meter, PriceSpec]]]:
         rows = await self.session.execute(
@@ -153,6 +192,10 @@ class Loaders:
             PolicyRule.organization_id.in_(set(organization_ids)), PolicyRule.ptype == ptype
         )
         return (await self.session.execute(stmt)).scalars().all()
+
+
+def _signed_in(stmt: Select[M], principal: Principal) -> Select[M]:
+    return stmt if principal.is_authenticated else stmt.where(false())
 
 
 def _roles_visible_to(principal: Principal) -> Select[Role]:

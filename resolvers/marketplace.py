@@ -21,7 +21,6 @@ from domain.marketplace.models import (
     SigningIdentity,
     Upload,
     UploadStatus,
-    VersionTransition,
     Visibility,
 )
 from domain.marketplace.service import SignatureInput
@@ -131,10 +130,6 @@ async def own_publisher(context: Context) -> Publisher | None:
     return await repository.publisher_of(context.session, context.principal.organization_id)
 
 
-async def identities(context: Context, publisher_id: uuid.UUID) -> Sequence[SigningIdentity]:
-    return await repository.identities_of(context.session, publisher_id)
-
-
 async def installs(context: Context) -> Sequence[Install]:
     if context.principal.organization_id is None:
         return []
@@ -142,15 +137,6 @@ async def installs(context: Context) -> Sequence[Install]:
         Install.organization_id == context.principal.organization_id, Install.active.is_(True)
     )
     return (await context.session.execute(stmt.order_by(Install.id))).scalars().all()
-
-
-async def transitions(context: Context, version_id: uuid.UUID) -> Sequence[VersionTransition]:
-    stmt = (
-        select(VersionTransition)
-        .where(VersionTransition.version_id == version_id)
-        .order_by(VersionTransition.id)
-    )
-    return (await context.session.execute(stmt)).scalars().all()
 
 
 # ---------------------------------------------------------------- mutations

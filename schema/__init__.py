@@ -2,28 +2,32 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import decimal
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, ValidationCache
 from strawberry.federation.schema import FederationAny
+from strawberry.federation.schema_directives import Tag
+from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.types.base_scalars import DateTimeDefinition, DecimalDefinition, wrap_parser
+from strawberry.schema.types.scalar import DEFAULT_SCALAR_REGISTRY
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, Info
 from strawberry.types.base import get_object_definition
 from strawberry.types.scalar import ScalarDefinition
 
 from resolvers.audit import AuditTrail
-from resolvers.errors import bad_user_input
 from schema.audit import AuditMutation, AuditQuery, AuditSubscription
 from schema.auth import AuthMutation, AuthQuery
 from schema.billing import BIG_INT_SCALAR, BigInt, BillingMutation, BillingQuery
+from schema.contracts import PUBLIC
 from schema.extensions import (
     AuditDenials,
     DocumentLimits,
@@ -33,6 +37,7 @@ from schema.extensions import (
     ReportingParserCache,
     UnitOfWork,
 )
+from schema.federation import FEDERATION_VERSION, entity_type_names, resolve_entities
 from schema.issuers import TrustedIssuerMutation
 from schema.marketplace import MarketplaceMutation, MarketplaceQuery
 from schema.node import NodeQuery
@@ -52,8 +57,12 @@ DATETIME = ScalarDefinition(
     serialize=DateTimeDefinition.serialize,
     parse_value=wrap_parser(datetime.datetime.fromisoformat, "DateTime"),
     parse_literal=None,
+    directives=(Tag(name=PUBLIC),),
     origin=datetime.datetime,
 )
+
+# strawberry's JSON, tagged for the public contract (package manifests are JSON).
+JSON_SCALAR = dataclasses.replace(DEFAULT_SCALAR_REGISTRY[JSON], directives=(Tag(name=PUBLIC),))
 
 # Decimal written in fixed-point notation: strawberry's `str` wrote a normalized 20 as "2E+1".
 DECIMAL = ScalarDefinition(
@@ -90,28 +99,15 @@ class SchemaOptions:
     validation_cache_size: int = 1000
 
 
-ENTITY_TYPES = frozenset({"Organization", "User", "Package", "PackageVersion"})
-
-
 class AtomSchema(strawberry.federation.Schema):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(federation_version=FEDERATION_VERSION, **kwargs)
+        self.entity_types = entity_type_names(self._schema)
+
     def entities_resolver(self, info: Info, representations: list[FederationAny]) -> list[FederationAny]:
-        """`_entities`, with representations checked first: bad ones are BAD_USER_INPUT, not a crash."""
-        checked: list[FederationAny] = []
-        for index, representation in enumerate(representations):
-            if (
-                not isinstance(representation, dict)
-                or representation.get("__typename") not in ENTITY_TYPES
-                or not isinstance(representation.get("id"), str)
-            ):
-                raise bad_user_input(
-                    f"representations[{index}] must be an object with __typename one of "
-                    f"{sorted(ENTITY_TYPES)} and a string id.",
-                    "representations",
-                )
-            checked.append(
-                FederationAny({"__typename": representation["__typename"], "id": representation["id"]})
-            )
-        return super().entities_resolver(info, checked)
+        """`_entities`: per representation, the object, null (not found for the caller) or a
+        BAD_USER_INPUT error at `_entities.<index>` (schema/federation.py)."""
+        return cast(list[FederationAny], resolve_entities(info, list(representations), self.entity_types))
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -160,7 +156,7 @@ def build_schema(options: SchemaOptions | None = None) -> AtomSchema:
         subscription=Subscription,
         extensions=extensions,
         config=config,
-        scalar_overrides={datetime.datetime: DATETIME, decimal.Decimal: DECIMAL},
+        scalar_overrides={datetime.datetime: DATETIME, decimal.Decimal: DECIMAL, JSON: JSON_SCALAR},
     )
 
 

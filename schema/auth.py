@@ -27,7 +27,7 @@ from resolvers.ids import to_global_id
 from resolvers.mutations import Outcome
 from resolvers.permissions import HasPermission, IsAuthenticated, allowed_in, require_in
 from schema.errors import UserError
-from schema.node import load_node, register_node
+from schema.node import register_node
 from schema.relay import Connection, Node, NodeT, connection, page_request
 
 if TYPE_CHECKING:
@@ -77,11 +77,6 @@ class Organization(Node):
             created_at=m.created_at,
             pk=m.id,
         )
-
-    @classmethod
-    async def resolve_reference(cls, info: Info[Context, Any], id: strawberry.ID) -> Organization | None:
-        node: Organization | None = await load_node(info, str(id), "Organization")
-        return node
 
     @strawberry.field(description="Members of the organization. Needs members:read.")
     async def members(
@@ -200,11 +195,6 @@ class User(Node):
             email_value=m.email,
             own_session=own_session,
         )
-
-    @classmethod
-    async def resolve_reference(cls, info: Info[Context, Any], id: strawberry.ID) -> User | None:
-        node: User | None = await load_node(info, str(id), "User")
-        return node
 
     @strawberry.field(description="Visible to the user and to members holding members:read (P-1).")
     async def email(self, info: Info[Context, Any]) -> str | None:

@@ -98,7 +98,10 @@ def _signed_in() -> list[FieldExtension]:
     return [PermissionExtension(permissions=[IsAuthenticated()])]
 
 
-@strawberry.type(description="An amount of money: integer minor units (cents) of an ISO 4217 currency.")
+@strawberry.federation.type(
+    shareable=True,
+    description="An amount of money: integer minor units (cents) of an ISO 4217 currency.",
+)
 class Money:
     amount: BigInt
     currency: str
@@ -108,7 +111,9 @@ def money(amount: int, currency: str) -> Money:
     return Money(amount=BigInt(amount), currency=currency)
 
 
-@strawberry.type(description="What is counted, and how a period's events become one quantity.")
+@strawberry.federation.type(
+    keys=["id"], description="What is counted, and how a period's events become one quantity."
+)
 class Meter(Node):
     id: strawberry.ID
     key: str
@@ -168,7 +173,10 @@ class MeterPrice:
         )
 
 
-@strawberry.type(description="A plan: a monthly platform fee and per-meter prices, in one currency.")
+@strawberry.federation.type(
+    keys=["id"],
+    description="A plan: a monthly platform fee and per-meter prices, in one currency.",
+)
 class Plan(Node):
     id: strawberry.ID
     key: str
@@ -265,7 +273,10 @@ class InvoiceLine:
         return Package.from_model(row) if row else None
 
 
-@strawberry.type(description="A finalized invoice: immutable lines, a number of a gapless sequence.")
+@strawberry.federation.type(
+    keys=["id"],
+    description="A finalized invoice: immutable lines, a number of a gapless sequence.",
+)
 class Invoice(Node):
     id: strawberry.ID
     number: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
-from typing import Any, Protocol, cast
+from typing import Annotated, Any, Protocol, cast
 
 import strawberry
 from strawberry.extensions.field_extension import FieldExtension
@@ -23,17 +23,20 @@ from resolvers.ids import to_global_id
 from resolvers.mutations import Outcome
 from resolvers.permissions import HasPermission, IsAuthenticated
 from schema.auth import Organization
+from schema.contracts import PUBLIC
 from schema.errors import UserError
-from schema.node import load_node, register_node
+from schema.node import register_node
 from schema.relay import Connection, Node, PageInfo, connection, encode_cursor, page_request
 
 MarketplaceErrorCode = strawberry.enum(
     DomainMarketplaceErrorCode, name="MarketplaceErrorCode", description="Why a marketplace mutation failed."
 )
-VersionStatus = strawberry.enum(models.VersionStatus, description="Where a version stands in review.")
-Visibility = strawberry.enum(models.Visibility)
-PricingModel = strawberry.enum(models.PricingModel)
-IdentityKind = strawberry.enum(models.IdentityKind)
+VersionStatus = strawberry.federation.enum(
+    models.VersionStatus, description="Where a version stands in review.", tags=[PUBLIC]
+)
+Visibility = strawberry.federation.enum(models.Visibility, tags=[PUBLIC])
+PricingModel = strawberry.federation.enum(models.PricingModel, tags=[PUBLIC])
+IdentityKind = strawberry.federation.enum(models.IdentityKind, tags=[PUBLIC])
 
 
 @strawberry.type(description="A failure of a marketplace mutation.")
@@ -59,7 +62,11 @@ def _needs(permission: str) -> list[FieldExtension]:
     return [PermissionExtension(permissions=[IsAuthenticated(), HasPermission(permission)])]
 
 
-@strawberry.type(description="An organization that publishes packages under its namespace.")
+@strawberry.federation.type(
+    keys=["id"],
+    tags=[PUBLIC],
+    description="An organization that publishes packages under its namespace.",
+)
 class Publisher(Node):
     id: strawberry.ID
     namespace: str
@@ -83,10 +90,13 @@ class Publisher(Node):
     async def signing_identities(self, info: Info[Context, Any]) -> list[SigningIdentity]:
         if info.context.principal.organization_id != self.organization_pk:
             return []
-        return [SigningIdentity.from_model(i) for i in await resolve.identities(info.context, self.pk)]
+        rows = await info.context.loaders.identities_by_publisher.load(self.pk)
+        return [SigningIdentity.from_model(i) for i in rows]
 
 
-@strawberry.type(description="A Sigstore identity (OIDC issuer + certificate identity) or a public key.")
+@strawberry.federation.type(
+    tags=[PUBLIC], description="A Sigstore identity (OIDC issuer + certificate identity) or a public key."
+)
 class SigningIdentity(Node):
     id: strawberry.ID
     kind: IdentityKind  # type: ignore[valid-type]
@@ -117,29 +127,31 @@ class SigningIdentity(Node):
         )
 
 
-@strawberry.type(description="The price of a package, in integer minor units.")
+@strawberry.federation.type(tags=[PUBLIC], description="The price of a package, in integer minor units.")
 class Pricing:
     model: PricingModel  # type: ignore[valid-type]
     amount: int
     currency: str | None
 
 
+# Tagged field by field: the public contract has no `versions` (the catalog shows `latestVersion`), as
+# a generic connection type cannot be tagged for one kind of node without the others.
 @strawberry.federation.type(keys=["id"], description="A workflow package, `namespace/name`.")
 class Package(Node):
-    id: strawberry.ID
-    full_name: str
-    name: str
-    title: str
-    description: str
-    tags: list[str]
-    categories: list[str]
-    visibility: Visibility  # type: ignore[valid-type]
-    license: str | None
-    homepage: str | None
-    pricing: Pricing
-    install_count: int
-    created_at: datetime
-    updated_at: datetime
+    id: strawberry.ID = strawberry.federation.field(tags=[PUBLIC])
+    full_name: str = strawberry.federation.field(tags=[PUBLIC])
+    name: str = strawberry.federation.field(tags=[PUBLIC])
+    title: str = strawberry.federation.field(tags=[PUBLIC])
+    description: str = strawberry.federation.field(tags=[PUBLIC])
+    tags: list[str] = strawberry.federation.field(tags=[PUBLIC])
+    categories: list[str] = strawberry.federation.field(tags=[PUBLIC])
+    visibility: Visibility = strawberry.federation.field(tags=[PUBLIC])  # type: ignore[valid-type]
+    license: str | None = strawberry.federation.field(tags=[PUBLIC])
+    homepage: str | None = strawberry.federation.field(tags=[PUBLIC])
+    pricing: Pricing = strawberry.federation.field(tags=[PUBLIC])
+    install_count: int = strawberry.federation.field(tags=[PUBLIC])
+    created_at: datetime = strawberry.federation.field(tags=[PUBLIC])
+    updated_at: datetime = strawberry.federation.field(tags=[PUBLIC])
     pk: strawberry.Private[uuid.UUID]
     publisher_pk: strawberry.Private[uuid.UUID]
 
@@ -164,17 +176,12 @@ class Package(Node):
             publisher_pk=m.publisher_id,
         )
 
-    @classmethod
-    async def resolve_reference(cls, info: Info[Context, Any], id: strawberry.ID) -> Package | None:
-        node: Package | None = await load_node(info, str(id), "Package")
-        return node
-
-    @strawberry.field
+    @strawberry.federation.field(tags=[PUBLIC])
     async def publisher(self, info: Info[Context, Any]) -> Publisher | None:
         row = await info.context.loaders.publisher_by_id.load(self.publisher_pk)
         return Publisher.from_model(row) if row else None
 
-    @strawberry.field(description="The newest published version.")
+    @strawberry.federation.field(description="The newest published version.", tags=[PUBLIC])
     async def latest_version(self, info: Info[Context, Any]) -> PackageVersion | None:
         row = await info.context.loaders.latest_published_by_package.load(self.pk)
         return PackageVersion.from_model(row) if row else None
@@ -192,7 +199,9 @@ class Package(Node):
         return connection(page, PackageVersion.from_model, lambda m: m.id)
 
 
-@strawberry.type(description="How a version's signature was verified, before anything else happened to it.")
+@strawberry.federation.type(
+    tags=[PUBLIC], description="How a version's signature was verified, before anything else happened to it."
+)
 class Verification:
     method: str = strawberry.field(description="SIGSTORE or KEY.")
     identity: str | None = strawberry.field(description="The certificate identity (Sigstore).")
@@ -208,7 +217,9 @@ class Verification:
         return SigningIdentity.from_model(row) if row else None
 
 
-@strawberry.type(description="A rule of the governance analysis that this version breaks.")
+@strawberry.federation.type(
+    tags=[PUBLIC], description="A rule of the governance analysis that this version breaks."
+)
 class Violation:
     rule: str
     policy: str
@@ -217,7 +228,7 @@ class Violation:
     path: str | None
 
 
-@strawberry.type(description="The deterministic governance analysis of a version.")
+@strawberry.federation.type(tags=[PUBLIC], description="The deterministic governance analysis of a version.")
 class Analysis:
     score: float
     level: str
@@ -226,7 +237,7 @@ class Analysis:
     requires_manual_review: bool
 
 
-@strawberry.type(description="One step of the review state machine.")
+@strawberry.federation.type(tags=[PUBLIC], description="One step of the review state machine.")
 class VersionTransition:
     from_status: VersionStatus | None  # type: ignore[valid-type]
     to_status: VersionStatus  # type: ignore[valid-type]
@@ -235,7 +246,9 @@ class VersionTransition:
     created_at: datetime
 
 
-@strawberry.federation.type(keys=["id"], description="One signed, analysed version of a package.")
+@strawberry.federation.type(
+    keys=["id"], tags=[PUBLIC], description="One signed, analysed version of a package."
+)
 class PackageVersion(Node):
     id: strawberry.ID
     version: str
@@ -287,11 +300,6 @@ class PackageVersion(Node):
             package_pk=m.package_id,
         )
 
-    @classmethod
-    async def resolve_reference(cls, info: Info[Context, Any], id: strawberry.ID) -> PackageVersion | None:
-        node: PackageVersion | None = await load_node(info, str(id), "PackageVersion")
-        return node
-
     @strawberry.field
     async def package(self, info: Info[Context, Any]) -> Package | None:
         row = await info.context.loaders.package_by_id.load(self.package_pk)
@@ -299,7 +307,7 @@ class PackageVersion(Node):
 
     @strawberry.field(description="The review history.")
     async def transitions(self, info: Info[Context, Any]) -> list[VersionTransition]:
-        rows = await resolve.transitions(info.context, self.pk)
+        rows = await info.context.loaders.transitions_by_version.load(self.pk)
         return [
             VersionTransition(
                 from_status=r.from_status,
@@ -312,7 +320,9 @@ class PackageVersion(Node):
         ]
 
 
-@strawberry.type(description="An organization's entitlement to a package at one version.")
+@strawberry.federation.type(
+    keys=["id"], description="An organization's entitlement to a package at one version."
+)
 class Install(Node):
     id: strawberry.ID
     active: bool
@@ -372,19 +382,20 @@ class ArtifactDownload:
 register_node("Publisher", "publisher_by_id", Publisher)
 register_node("Package", "package_by_id", Package)
 register_node("PackageVersion", "version_by_id", PackageVersion)
+register_node("Install", "install_by_id", Install, "packages:read")
 
 
 # ---------------------------------------------------------------- catalog
 
 
-@strawberry.enum(description="How the catalog is ordered.")
+@strawberry.federation.enum(description="How the catalog is ordered.", tags=[PUBLIC])
 class CatalogSort(enum.Enum):
     RELEVANCE = "RELEVANCE"
     NEWEST = "NEWEST"
     MOST_INSTALLED = "MOST_INSTALLED"
 
 
-@strawberry.input(description="Catalog filters; all given ones must hold.")
+@strawberry.federation.input(description="Catalog filters; all given ones must hold.", tags=[PUBLIC])
 class CatalogFilter:
     tags: list[str] = strawberry.field(default_factory=list)
     publisher: str | None = strawberry.field(default=None, description="A publisher's namespace.")
@@ -397,7 +408,7 @@ class CatalogFilter:
     )
 
 
-@strawberry.type(description="A page of the catalog.")
+@strawberry.federation.type(tags=[PUBLIC], description="A page of the catalog.")
 class PackageSearchResult:
     nodes: list[Package]
     page_info: PageInfo
@@ -587,18 +598,22 @@ def _install_payload(outcome: Outcome[models.Install]) -> InstallPayload:
 
 # ---------------------------------------------------------------- root fields
 
+_public_argument = strawberry.federation.argument(tags=[PUBLIC])
+
 
 @strawberry.type
 class MarketplaceQuery:
-    @strawberry.field(description="Search the catalog: public packages, and your organization's own.")
+    @strawberry.federation.field(
+        description="Search the catalog: public packages, and your organization's own.", tags=[PUBLIC]
+    )
     async def marketplace_packages(
         self,
         info: Info[Context, Any],
-        query: str | None = None,
-        filter: CatalogFilter | None = None,
-        sort: CatalogSort = CatalogSort.RELEVANCE,
-        first: int | None = None,
-        after: str | None = None,
+        query: Annotated[str | None, _public_argument] = None,
+        filter: Annotated[CatalogFilter | None, _public_argument] = None,
+        sort: Annotated[CatalogSort, _public_argument] = CatalogSort.RELEVANCE,
+        first: Annotated[int | None, _public_argument] = None,
+        after: Annotated[str | None, _public_argument] = None,
     ) -> PackageSearchResult:
         f = filter or CatalogFilter()
         offset = _offset(after)
@@ -627,8 +642,12 @@ class MarketplaceQuery:
             total_count=total,
         )
 
-    @strawberry.field(description="A package by `namespace/name`; null when you may not see it.")
-    async def package(self, info: Info[Context, Any], full_name: str) -> Package | None:
+    @strawberry.federation.field(
+        description="A package by `namespace/name`; null when you may not see it.", tags=[PUBLIC]
+    )
+    async def package(
+        self, info: Info[Context, Any], full_name: Annotated[str, _public_argument]
+    ) -> Package | None:
         row = await resolve.package_by_name(info.context, full_name)
         return Package.from_model(row) if row else None
 

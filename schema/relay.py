@@ -12,17 +12,20 @@ import strawberry
 
 from domain.pagination import Page, PageRequest
 from resolvers.errors import bad_user_input
+from schema.contracts import PUBLIC
 
 NodeT = TypeVar("NodeT")
 ModelT = TypeVar("ModelT")
 
 
-@strawberry.interface(description="An object with a globally unique, opaque ID (Relay).")
+@strawberry.federation.interface(
+    tags=[PUBLIC], description="An object with a globally unique, opaque ID (Relay)."
+)
 class Node:
     id: strawberry.ID
 
 
-@strawberry.type(description="Where a page sits in its connection.")
+@strawberry.federation.type(shareable=True, tags=[PUBLIC], description="Where a page sits in its connection.")
 class PageInfo:
     has_next_page: bool
     has_previous_page: bool

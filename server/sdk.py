@@ -2,9 +2,10 @@
 
 `schema/schema.graphql` is a federation subgraph's SDL. The SDKs are generated from its public part,
 `sdk-gen/schema.graphql`: the same types and fields without the federation machinery (`_entities`,
-`_service`, `_Any`, `_Entity`, `_Service`, `@link`, `@key`) and without the server's own directives.
-The operation documents in `sdk-gen/operations/` must validate against it, and every public root
-field must be selected by at least one of them. `atom sdk generate` writes the client schema, then
+`_service`, `_Any`, `_Entity`, `_Service`, `@link`, `@key`, `@tag`, `@shareable`, whatever is
+`@inaccessible`) and without the server's own directives. The operation documents in
+`sdk-gen/operations/` must validate against it, and every public root field must be selected by at
+least one of them. `atom sdk generate` writes the client schema, then
 runs ariadne-codegen (Python, async and sync) and graphql-codegen (TypeScript) over the operations.
 """
 
@@ -16,16 +17,17 @@ import subprocess
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from graphql import (
-    ConstDirectiveNode,
+    REMOVE,
     DefinitionNode,
     DirectiveDefinitionNode,
     DocumentNode,
+    FieldDefinitionNode,
     FieldNode,
     GraphQLError,
     GraphQLSchema,
-    ObjectTypeDefinitionNode,
     OperationDefinitionNode,
     OperationType,
     SchemaDefinitionNode,
@@ -36,7 +38,9 @@ from graphql import (
     print_ast,
     print_schema,
     validate,
+    visit,
 )
+from graphql.language import Visitor
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER_SCHEMA = ROOT / "schema" / "schema.graphql"
@@ -69,30 +73,31 @@ class SdkError(Exception):
 
 def client_schema(sdl: str) -> GraphQLSchema:
     """The public part of the subgraph SDL `sdl`, as a valid schema."""
-    document = parse(sdl)
     kept: list[DefinitionNode] = []
-    for definition in document.definitions:
+    for definition in parse(sdl).definitions:
         if isinstance(definition, DirectiveDefinitionNode | SchemaDefinitionNode):
             continue  # the server's own directives, and the schema's @link
-        if isinstance(definition, TypeDefinitionNode):
-            if definition.name.value in FEDERATION_TYPES:
-                continue
-            definition = replace(definition, directives=())  # @key
-            if isinstance(definition, ObjectTypeDefinitionNode):
-                fields = [
-                    replace(
-                        f, directives=tuple(d for d in f.directives or () if d.name.value == "deprecated")
-                    )
-                    for f in definition.fields or ()
-                    if f.name.value not in FEDERATION_FIELDS
-                ]
-                definition = replace(definition, fields=tuple(fields))
+        if isinstance(definition, TypeDefinitionNode) and definition.name.value in FEDERATION_TYPES:
+            continue
         kept.append(definition)
-    return build_ast_schema(DocumentNode(definitions=tuple(kept)))
+    return build_ast_schema(visit(DocumentNode(definitions=tuple(kept)), _PublicPart()))
 
 
-def _deprecations(directives: tuple[ConstDirectiveNode, ...] | None) -> tuple[ConstDirectiveNode, ...]:
-    return tuple(d for d in directives or () if d.name.value == "deprecated")
+class _PublicPart(Visitor):
+    """Drops the federation fields and whatever is `@inaccessible` (a type, field, argument, enum value
+    or input field); of the directives on what remains (`@key`, `@tag`, `@shareable`, the server's own,
+    ...) keeps only `@deprecated`."""
+
+    def enter(self, node: Any, *_: Any) -> Any:  # any node of the SDL
+        if isinstance(node, FieldDefinitionNode) and node.name.value in FEDERATION_FIELDS:
+            return REMOVE
+        directives = getattr(node, "directives", None)
+        if not directives:
+            return None
+        if any(d.name.value == "inaccessible" for d in directives):
+            return REMOVE
+        public = tuple(d for d in directives if d.name.value == "deprecated")
+        return replace(node, directives=public) if len(public) < len(directives) else None
 
 
 def client_schema_sdl(sdl: str) -> str:

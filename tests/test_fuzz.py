@@ -70,9 +70,11 @@ def _field(name: str, value: ValueNode) -> ObjectFieldNode:
     return ObjectFieldNode(name=NameNode(value=name), value=value)
 
 
-_TYPENAMES = st.sampled_from(["User", "Organization", "ApiKey", "Membership", "Query", "", "Nope"])
+_TYPENAMES = st.sampled_from(
+    ["User", "Organization", "Invoice", "Install", "ApiKey", "Membership", "Query", "", "Nope"]
+)
 _IDS = st.one_of(
-    st.builds(to_global_id, st.sampled_from(["User", "Organization", "ApiKey"]), st.uuids()),
+    st.builds(to_global_id, st.sampled_from(["User", "Organization", "Invoice", "ApiKey"]), st.uuids()),
     st.text(max_size=40),
 )
 _REPRESENTATION: st.SearchStrategy[ValueNode] = st.one_of(
