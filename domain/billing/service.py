@@ -51,6 +51,7 @@ METER_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 PLAN_KEY_RE = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 MAX_FILTERS = 10
+MAX_AMOUNT_THRESHOLD = 2**53 - 1
 MAX_BUDGETS = 50
 
 
@@ -609,9 +610,12 @@ async def create_budget(
         )
     meter_row = await meter_by_key(session, meter, field="meter") if meter is not None else None
     if meter_row is None:
-        if threshold != threshold.to_integral_value():
+        # Amounts travel as BigInt, which holds +-(2^53 - 1) (and the column 64 bits).
+        if threshold != threshold.to_integral_value() or threshold > MAX_AMOUNT_THRESHOLD:
             raise InvalidInput(
-                "An amount threshold is whole minor units.", code=Code.INVALID_BUDGET, field="threshold"
+                "An amount threshold is whole minor units, at most 2^53 - 1.",
+                code=Code.INVALID_BUDGET,
+                field="threshold",
             )
         stored = int(threshold)
     else:

@@ -290,6 +290,9 @@ async def test_budgets_alert_once_and_hard_limits_refuse(gql: GraphQL, app: Fast
         ({"name": "x", "meter": "nope", "threshold": "1"}, "UNKNOWN_METER", "meter"),
         ({"name": "x", "threshold": "0"}, "INVALID_BUDGET", "threshold"),
         ({"name": "x", "threshold": "1.5"}, "INVALID_BUDGET", "threshold"),
+        # found by the fuzzer: past a 64-bit column (and BigInt's 2^53 - 1), it was a 500
+        ({"name": "x", "threshold": "16936542092929443840"}, "INVALID_BUDGET", "threshold"),
+        ({"name": "x", "threshold": str(2**53)}, "INVALID_BUDGET", "threshold"),
     ):
         refused = (await gql(flow.CREATE_BUDGET, {"input": bad}, token=owner.access_token))["createBudget"]
         assert [(e["code"], e["field"]) for e in refused["userErrors"]] == [(code, field)]
