@@ -56,9 +56,8 @@ def _refused(message: str, reason: str, **audit: Any) -> AuthenticationFailed:
 
 
 class IssuerUnavailable(AuthenticationFailed):
-    """The issuer's keys could not be fetched (down, slow, or not a JWKS): not the caller's fault."""
-
-    status = 503
+    """The issuer's keys could not be fetched (down, slow, or not a JWKS): not the caller's fault, so
+    the server answers 503 rather than 401."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message, reason="ISSUER_UNAVAILABLE", code="SERVICE_UNAVAILABLE")
@@ -86,8 +85,8 @@ class _CachedKeys:
 
 
 def parse_jwks(document: object) -> dict[str, dict[str, Any]]:
-    """The public signing keys of a JWKS by `kid`; InvalidInput-free: raises ValueError when it is
-    not a JWKS of public keys. Keys without a `kid`, or for encryption only, are left out."""
+    """The public signing keys of a JWKS by `kid`; ValueError when it is not a JWKS of public keys.
+    Keys without a `kid`, or for encryption only, are left out."""
     if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
         raise ValueError("a JWKS is an object with a `keys` array")
     found: dict[str, dict[str, Any]] = {}
