@@ -11,7 +11,6 @@ from __future__ import annotations
 import gc
 import json
 import os
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,10 +51,10 @@ from tests.conftest import (
 )
 from tests.helpers import PASSWORD, SIGN_UP, unique, unique_email
 
-# Examples per operation, caller and generation mode: 24 root fields x (25 + 10) documents take about
-# 20 s per caller here. Derandomized, so every run sends the same documents.
+# Examples per operation, caller and generation mode: the work is bounded by this count (the root
+# fields x (25 + 10) documents), not by a wall clock, which a busy machine would make flaky; the
+# stage's time shows in scripts/test's summary. Derandomized, so every run sends the same documents.
 EXAMPLES = {GenerationMode.POSITIVE: 25, GenerationMode.NEGATIVE: 10}
-TIME_BUDGET_SECONDS = 90.0
 REQUEST_TIMEOUT = 10.0
 WEDGED_AFTER = 5.0  # SQLite waits 30 s for a lock; a healthy answer here takes milliseconds
 
@@ -319,11 +318,9 @@ def test_fuzz_whole_schema_never_fails_on_the_server(
     headers = {"Authorization": f"Bearer {_owner_token(fuzz_server)}"} if caller == "owner" else {}
     fuzzer = Fuzzer(f"{fuzz_server.url}/graphql", http_session, caller, headers)
     operations = _operations(graphql_schema)
-    started = time.monotonic()
     for operation in operations:
         for mode, max_examples in EXAMPLES.items():
             fuzzer.run(operation, mode, max_examples)
-    elapsed = time.monotonic() - started
     gc.collect()  # resolver coroutines the server dropped are reported here, not in a later test
 
     assert not fuzzer.findings, f"{len(fuzzer.findings)} server-side failure(s):\n\n" + "\n\n".join(
@@ -332,7 +329,6 @@ def test_fuzz_whole_schema_never_fails_on_the_server(
     assert fuzzer.sent >= len(operations) * 10, (
         f"only {fuzzer.sent} requests for {len(operations)} operations"
     )
-    assert elapsed < TIME_BUDGET_SECONDS, f"the fuzz run took {elapsed:.0f}s; keep it bounded"
 
 
 def test_schemathesis_loads_the_schema_over_http(
