@@ -29,6 +29,7 @@ from domain.auth import repository
 from domain.auth.errors import AuthErrorCode as Code
 from domain.auth.models import TrustedIssuer
 from domain.auth.policies import Authorizer, role_subject
+from domain.auth.service import check_no_escalation
 from domain.auth.tokens import VERIFICATION_LEEWAY, check_token_times
 from domain.clock import clock
 from domain.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied
@@ -282,14 +283,8 @@ async def _checked(
         if await repository.get_role(session, organization_id, role) is None:
             raise NotFound(f"No role named {role!r}.", code=Code.ROLE_NOT_FOUND, field="allowedRoles")
         granted |= await authorizer.permissions_of(organization_id, role_subject(role))
-    if principal.kind is not PrincipalKind.SYSTEM:
-        missing = sorted(granted - await authorizer.permissions_of_principal(principal))
-        if missing:  # trusting an issuer hands these roles out: nobody hands out what they do not hold
-            raise PermissionDenied(
-                f"You cannot grant permissions you do not hold: {', '.join(missing)}.",
-                code=Code.PERMISSION_ESCALATION,
-                field="allowedRoles",
-            )
+    # Trusting an issuer hands these roles out: nobody hands out what they do not hold.
+    await check_no_escalation(authorizer, principal, granted, field="allowedRoles")
     defaults = sorted(set(spec.default_roles))
     if set(defaults) - set(allowed):
         raise InvalidInput(

@@ -482,7 +482,7 @@ async def _permissions_of_role(authorizer: Authorizer, organization_id: uuid.UUI
     return await authorizer.permissions_of(organization_id, role_subject(role))
 
 
-async def _check_no_escalation(
+async def check_no_escalation(
     authorizer: Authorizer, principal: Principal, granted: set[str] | frozenset[str], *, field: str
 ) -> None:
     """Nobody hands out a permission they do not hold themselves."""
@@ -505,7 +505,7 @@ async def invite_member(
     organization_id = require_organization(principal)
     email = normalize_email(email)
     await _role_or_error(session, organization_id, role, field="role")
-    await _check_no_escalation(
+    await check_no_escalation(
         authorizer, principal, await _permissions_of_role(authorizer, organization_id, role), field="role"
     )
     existing_user = await repository.get_user_by_email(session, email)
@@ -608,7 +608,7 @@ async def remove_member(
     subject = f"user:{membership.user_id}"
     owners = await _owners(session, organization_id)
     if subject in owners:
-        await _check_no_escalation(authorizer, principal, BUILTIN_ROLES[OWNER_ROLE][1], field="membershipId")
+        await check_no_escalation(authorizer, principal, BUILTIN_ROLES[OWNER_ROLE][1], field="membershipId")
         if len(owners) == 1:
             raise Conflict("The last owner cannot be removed.", code=Code.LAST_OWNER, field="membershipId")
     await policies.remove_subject(session, organization_id, subject)
@@ -655,7 +655,7 @@ async def create_api_key(
     for role in roles:
         await _role_or_error(session, organization_id, role, field="roles")
         granted |= await _permissions_of_role(authorizer, organization_id, role)
-    await _check_no_escalation(authorizer, principal, granted & wanted_scopes, field="scopes")
+    await check_no_escalation(authorizer, principal, granted & wanted_scopes, field="scopes")
     if expires_at is not None and expires_at <= clock.now():
         raise InvalidInput("The expiry must be in the future.", code=Code.INVALID_EXPIRY, field="expiresAt")
     prefix = pysecrets.token_hex(6)
@@ -724,7 +724,7 @@ async def create_role(
             field="name",
         )
     perms = check_permissions(permissions, field="permissions")
-    await _check_no_escalation(authorizer, principal, perms, field="permissions")
+    await check_no_escalation(authorizer, principal, perms, field="permissions")
     await policies.lock_organization(session, organization_id)
     if await repository.get_role(session, organization_id, name) is not None:
         raise Conflict("A role with that name exists.", code=Code.ROLE_EXISTS, field="name")
@@ -766,7 +766,7 @@ async def set_role_permission(
     if row.builtin:
         raise InvalidInput("Built-in roles cannot be changed.", code=Code.ROLE_IMMUTABLE, field="role")
     check_permissions([permission], field="permission")
-    await _check_no_escalation(authorizer, principal, {permission}, field="permission")
+    await check_no_escalation(authorizer, principal, {permission}, field="permission")
     await policies.lock_organization(session, organization_id)
     rule = _p_rule(organization_id, role, permission)
     if granted:
@@ -821,7 +821,7 @@ async def set_role_assignment(
     organization_id = require_organization(principal)
     subject_name = await resolve_subject(session, principal, subject, field="subjectId")
     await _role_or_error(session, organization_id, role, field="role")
-    await _check_no_escalation(
+    await check_no_escalation(
         authorizer, principal, await _permissions_of_role(authorizer, organization_id, role), field="role"
     )
     await policies.lock_organization(session, organization_id)
