@@ -1,0 +1,130 @@
+// The Launchpad's shell: navigation, the organization switcher, sign-out, the GraphiQL link, and the routes.
+import { NavLink, Navigate, Route, Routes, useLocation, useNavigate } from "react-router-dom";
+import { ErrorState, Loading } from "./components/ui";
+import { useSession } from "./lib/session";
+import { AuditPage } from "./pages/Audit";
+import { AuthStudioPage } from "./pages/AuthStudio";
+import { BillingPage } from "./pages/Billing";
+import { MarketplacePage } from "./pages/Marketplace";
+import { PackagePage } from "./pages/Package";
+import { PublishPage } from "./pages/Publish";
+import { ReviewPage } from "./pages/Review";
+import { SignInPage, SignUpPage } from "./pages/SignIn";
+import type { ReactNode } from "react";
+
+function OrganizationSwitcher() {
+  const { viewer, switchOrganization } = useSession();
+  const navigate = useNavigate();
+  if (!viewer?.organization) return null;
+  return (
+    <label className="org-switcher">
+      Organization{" "}
+      <select
+        value={viewer.organization.slug}
+        onChange={(event) => {
+          void switchOrganization(event.target.value).then(() => navigate("/"));
+        }}
+      >
+        {viewer.organizations.map((organization) => (
+          <option key={organization.id} value={organization.slug}>
+            {organization.name} ({organization.slug})
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function GraphiQLLink() {
+  const { accessToken } = useSession();
+  // The token travels in the fragment, which never reaches the server; the GraphiQL page reads it once.
+  return (
+    <a
+      href="/graphql"
+      onClick={(event) => {
+        event.preventDefault();
+        const token = accessToken();
+        window.open(token ? `/graphql#token=${encodeURIComponent(token)}` : "/graphql", "_blank", "noopener");
+      }}
+    >
+      GraphiQL
+    </a>
+  );
+}
+
+function Header() {
+  const { signedIn, viewer, signOut } = useSession();
+  const navigate = useNavigate();
+  return (
+    <header className="top">
+      <a className="brand" href="/">
+        ATOM Cloud Launchpad
+      </a>
+      <nav aria-label="Main">
+        <NavLink to="/marketplace">Marketplace</NavLink>
+        {signedIn ? (
+          <>
+            <NavLink to="/publish">Publish</NavLink>
+            <NavLink to="/review">Review</NavLink>
+            <NavLink to="/billing">Billing</NavLink>
+            <NavLink to="/auth-studio">Auth Studio</NavLink>
+            <NavLink to="/audit">Audit</NavLink>
+          </>
+        ) : null}
+        <GraphiQLLink />
+      </nav>
+      <div className="account">
+        {signedIn ? (
+          <>
+            <OrganizationSwitcher />
+            <span className="who">{viewer?.user?.email}</span>
+            <button type="button" onClick={() => void signOut().then(() => navigate("/sign-in"))}>
+              Sign out
+            </button>
+          </>
+        ) : (
+          <>
+            <NavLink to="/sign-in">Sign in</NavLink>
+            <NavLink to="/sign-up">Sign up</NavLink>
+          </>
+        )}
+      </div>
+    </header>
+  );
+}
+
+/** Pages for signed-in users: the sign-in page otherwise, coming back here afterwards. */
+function Private({ children }: { children: ReactNode }) {
+  const { signedIn, viewer, loading, error } = useSession();
+  const location = useLocation();
+  if (!signedIn) return <Navigate to="/sign-in" replace state={{ from: location.pathname }} />;
+  if (error) return <ErrorState error={error} />;
+  if (loading || viewer === null) return <Loading what="Loading your session" />;
+  return <>{children}</>;
+}
+
+export function App() {
+  return (
+    <>
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <Header />
+      <main id="main">
+        <Routes>
+          <Route path="/" element={<Navigate to="/marketplace" replace />} />
+          <Route path="/sign-in" element={<SignInPage />} />
+          <Route path="/sign-up" element={<SignUpPage />} />
+          <Route path="/marketplace" element={<MarketplacePage />} />
+          <Route path="/packages/:namespace/:name" element={<PackagePage />} />
+          <Route path="/publish" element={<Private><PublishPage /></Private>} />
+          <Route path="/review" element={<Private><ReviewPage /></Private>} />
+          <Route path="/billing" element={<Private><BillingPage /></Private>} />
+          <Route path="/auth-studio" element={<Private><AuthStudioPage /></Private>} />
+          <Route path="/audit" element={<Private><AuditPage /></Private>} />
+          <Route path="*" element={<h1>Page not found</h1>} />
+        </Routes>
+      </main>
+    </>
+  );
+}
