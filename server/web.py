@@ -46,7 +46,12 @@ Build it with <code>scripts/web.sh build</code>
 
 
 def _is_server_path(path: str) -> bool:
-    return any(path == prefix.rstrip("/") or path.startswith(prefix) for prefix in SERVER_PREFIXES)
+    """`graphql` is the route and what is under it; `audit/` only what is under it (the Launchpad has
+    an /audit page, the server an /audit/export)."""
+    return any(
+        path.startswith(prefix) if prefix.endswith("/") else path == prefix or path.startswith(f"{prefix}/")
+        for prefix in SERVER_PREFIXES
+    )
 
 
 def _wants_html(request: Request) -> bool:

@@ -54,7 +54,7 @@ async def web(
 
 
 async def test_index_at_root_and_for_client_side_routes(web: httpx.AsyncClient) -> None:
-    for path in ("/", "/marketplace", "/packages/acme/hello", "/auth-studio?tab=keys"):
+    for path in ("/", "/marketplace", "/packages/acme/hello", "/auth-studio?tab=keys", "/audit"):
         response = await web.get(path, headers=HTML)
         assert response.status_code == 200, path
         assert response.text == INDEX, path
