@@ -5,6 +5,7 @@ import { useSession } from "./lib/session";
 import { AuditPage } from "./pages/Audit";
 import { AuthStudioPage } from "./pages/AuthStudio";
 import { BillingPage } from "./pages/Billing";
+import { JoinPage } from "./pages/Join";
 import { MarketplacePage } from "./pages/Marketplace";
 import { PackagePage } from "./pages/Package";
 import { PublishPage } from "./pages/Publish";
@@ -69,6 +70,7 @@ function Header() {
             <NavLink to="/billing">Billing</NavLink>
             <NavLink to="/auth-studio">Auth Studio</NavLink>
             <NavLink to="/audit">Audit</NavLink>
+            <NavLink to="/join">Join</NavLink>
           </>
         ) : null}
         <GraphiQLLink />
@@ -122,6 +124,7 @@ export function App() {
           <Route path="/billing" element={<Private><BillingPage /></Private>} />
           <Route path="/auth-studio" element={<Private><AuthStudioPage /></Private>} />
           <Route path="/audit" element={<Private><AuditPage /></Private>} />
+          <Route path="/join" element={<Private><JoinPage /></Private>} />
           <Route path="*" element={<h1>Page not found</h1>} />
         </Routes>
       </main>

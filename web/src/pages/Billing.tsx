@@ -55,14 +55,14 @@ function Plan() {
                     {available.map((plan) => (
                       <li key={plan.id}>
                         {plan.name} ({formatMoney(plan.monthlyFee)} a month){" "}
-                        <button type="button" disabled={!can("billing:manage")} onClick={async () => {
+                        <button type="button" aria-label={`Subscribe to ${plan.name} (${plan.key})`} disabled={!can("billing:write")} onClick={async () => {
                           try {
                             unwrap((await client.request(SubscribeDocument, { input: { plan: plan.key } })).subscribe);
                             subscription.reload();
                           } catch (error) {
                             setErrors(formErrors(error));
                           }
-                        }}>Subscribe to {plan.name}</button>
+                        }}>Subscribe</button>
                       </li>
                     ))}
                   </ul>
@@ -268,7 +268,7 @@ function Budgets() {
           </ul>
         )}
       </Loaded>
-      {can("billing:manage") ? (
+      {can("billing:write") ? (
         <form onSubmit={submit} aria-label="Create a budget" noValidate>
           <FormMessages errors={errors} />
           <TextField label="Budget name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} errors={errors.fields.name} />
