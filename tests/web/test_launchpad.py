@@ -2,7 +2,7 @@
 chromium (playwright-core, headless, never a downloaded browser) against a live server started here on
 127.0.0.1 with the built web/dist. This module provisions what the API cannot make (a trusted reviewer
 organization, a platform operator's plan, a WPK artifact) and hands it over in environment variables.
-Screenshots of every page land in web/e2e/artifacts/ (and in docs/launchpad/ with
+Screenshots of every page land in web/e2e/artifacts/ (and the first screen of each, as JPEG, in docs/launchpad/ with
 ATOM_LAUNCHPAD_DOC_SCREENSHOTS=1)."""
 
 from __future__ import annotations
@@ -22,13 +22,15 @@ from server.settings import Settings
 from tests.billing.flow import create_plan, per_unit
 from tests.browser.conftest import CHROMIUM, _browser_required
 from tests.conftest import LiveServer, free_port, make_settings
-from tests.helpers import GraphQL, sign_up, unique
-from tests.marketplace.wpk_builder import build_wpk, default_manifest
+from tests.helpers import GraphQL, member_with_role, sign_up, unique
+from tests.marketplace.wpk_builder import DEFAULT_FILES, build_wpk, default_manifest
 from tests.sdk.conftest import ROOT, platform_operator, trust_reviewer
 
 WEB = ROOT / "web"
 DIST = WEB / "dist"
 E2E_TIMEOUT_SECONDS = 420
+# A cloud credential in the archive: the analysis finds it, the version is high risk (two approvals).
+AWS_KEY = "AKIA" + "IOSFODNN7EXAMPLE"
 
 
 def _required(reason: str) -> None:
@@ -87,6 +89,7 @@ async def test_launchpad_end_to_end_in_chromium(
     reviewer = await sign_up(live_gql, prefix="reviewer")
     assert reviewer.organization_slug is not None
     await trust_reviewer(settings, reviewer.organization_slug)
+    second_reviewer = await member_with_role(live_gql, reviewer, "reviewer", prefix="reviewer2")
     operator = await sign_up(live_gql, prefix="operator")
     assert operator.organization_slug is not None
     await platform_operator(settings, operator.organization_slug)
@@ -95,6 +98,11 @@ async def test_launchpad_end_to_end_in_chromium(
     )
     name = unique("hello")
     artifact = build_wpk(tmp_path / f"{name}-1.0.0.tar.gz", manifest=default_manifest(name, "1.0.0"))
+    risky = build_wpk(
+        tmp_path / f"{name}-1.1.0.tar.gz",
+        manifest=default_manifest(name, "1.1.0"),
+        files={**DEFAULT_FILES, "config.py": f"key = '{AWS_KEY}'\n".encode()},
+    )
     env = {
         "ATOM_URL": launchpad_server.url,
         "ATOM_REVIEWER_EMAIL": reviewer.email,
@@ -102,6 +110,9 @@ async def test_launchpad_end_to_end_in_chromium(
         "ATOM_PLAN": str(plan["key"]),
         "ATOM_PACKAGE_NAME": name,
         "ATOM_WPK": str(artifact),
+        "ATOM_RISKY_WPK": str(risky),
+        "ATOM_SECOND_REVIEWER_EMAIL": second_reviewer.email,
+        "ATOM_SECOND_REVIEWER_PASSWORD": second_reviewer.password,
         "ATOM_CHROMIUM": str(CHROMIUM),
         "ATOM_E2E_ARTIFACTS": str(WEB / "e2e" / "artifacts"),
         "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1",

@@ -21,6 +21,8 @@ const PACKAGE = env("ATOM_PACKAGE_NAME");
 const WPK = env("ATOM_WPK");
 const PLAN = env("ATOM_PLAN");
 const REVIEWER = { email: env("ATOM_REVIEWER_EMAIL"), password: env("ATOM_REVIEWER_PASSWORD") };
+const SECOND_REVIEWER = { email: env("ATOM_SECOND_REVIEWER_EMAIL"), password: env("ATOM_SECOND_REVIEWER_PASSWORD") };
+const RISKY_WPK = env("ATOM_RISKY_WPK");
 const PASSWORD = "correct horse battery staple 42";
 const run = randomBytes(3).toString("hex");
 const TIMEOUT = { timeout: 30_000 };
@@ -109,6 +111,7 @@ step("publish a signed package and watch its review status change live", async (
   const { publicKey, privateKey } = generateKeyPairSync("ed25519");
   const keyFile = join(scratch, "signing-key.pem");
   await writeFile(keyFile, privateKey.export({ type: "pkcs8", format: "pem" }));
+  state.keyFile = keyFile;
 
   await p.getByRole("link", { name: "Publish" }).click();
   await p.getByRole("button", { name: "Become a publisher" }).click();
@@ -154,11 +157,14 @@ step("a reviewer approves it; the publisher's page shows PUBLISHED without a rel
   await form.getByLabel(`Reason for ${title}`).fill("Manifest and code reviewed in the Launchpad.");
   await form.getByRole("button", { name: "Approve" }).click();
   await r.getByText("Now PUBLISHED.").waitFor(TIMEOUT);
+  state.reviewer = r;
 
   const live = state.publisher.getByTestId("live-status");
   await live.filter({ hasText: "PUBLISHED" }).waitFor(TIMEOUT);
   const history = await state.publisher.getByRole("list", { name: "Status history" }).innerText();
   assert.match(history, /→ PUBLISHED/);
+  await state.publisher.getByRole("heading", { name: /Review status/ }).scrollIntoViewIfNeeded();
+  await screenshot(state.publisher, "publish-status");
 });
 
 step("a third organization finds and installs it, and downloads it with its digest shown", async () => {
@@ -183,6 +189,43 @@ step("a third organization finds and installs it, and downloads it with its dige
   await accessible(c, "package page");
   await screenshot(c, "package");
   state.consumer = c;
+});
+
+step("a high-risk version needs a second reviewer; the installer upgrades to it", async () => {
+  const p = state.publisher;
+  await p.getByLabel("WPK archive").setInputFiles(RISKY_WPK);
+  await p.getByLabel("Signing key (private, PEM)").setInputFiles(state.keyFile);
+  await p.getByRole("button", { name: "Sign and upload" }).click();
+  await p.getByText(/v1\.1\.0 submitted/).waitFor(TIMEOUT);
+
+  const r = state.reviewer;
+  await r.reload();
+  const title = `${state.fullName} v1.1.0`;
+  const form = r.getByRole("form", { name: `Review ${title}` });
+  await form.waitFor(TIMEOUT);
+  const card = r.getByRole("listitem").filter({ has: form });
+  await card.getByText("second approval needed").waitFor();
+  await card.getByRole("list", { name: "Findings by rule" }).waitFor();
+  await accessible(r, "review queue with findings");
+  await screenshot(r, "review-findings");
+  await form.getByLabel(`Reason for ${title}`).fill("The credential is a documented example.");
+  await form.getByRole("button", { name: "Approve" }).click();
+  await r.getByText(/another reviewer must approve/).waitFor(TIMEOUT);
+  await p.getByTestId("live-status").filter({ hasText: "v1.1.0: IN_REVIEW" }).waitFor(TIMEOUT);
+
+  const second = await page();
+  await signIn(second, SECOND_REVIEWER.email, SECOND_REVIEWER.password);
+  await second.getByRole("link", { name: "Review" }).click();
+  const secondForm = second.getByRole("form", { name: `Review ${title}` });
+  await secondForm.getByLabel(`Reason for ${title}`).fill("Agreed.");
+  await secondForm.getByRole("button", { name: "Approve" }).click();
+  await second.getByText("Now PUBLISHED.").waitFor(TIMEOUT);
+  await p.getByTestId("live-status").filter({ hasText: "v1.1.0: PUBLISHED" }).waitFor(TIMEOUT);
+
+  const c = state.consumer;
+  await c.reload();
+  await c.getByRole("button", { name: "Upgrade to v1.1.0" }).click();
+  await c.getByText("Installed:").locator("..").filter({ hasText: "v1.1.0" }).waitFor(TIMEOUT);
 });
 
 step("usage reported through the API appears on the billing chart without a reload", async () => {

@@ -1,6 +1,6 @@
 // Helpers of the Launchpad's browser tests: Debian's chromium through playwright-core (never a
 // downloaded browser), pages that may reach 127.0.0.1 only, axe-core checks and screenshots.
-import { mkdir, readFile, copyFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,7 +12,7 @@ const require = createRequire(import.meta.url);
 export const BASE_URL = process.env.ATOM_URL ?? "http://127.0.0.1:8000";
 export const CHROMIUM = process.env.ATOM_CHROMIUM ?? "/usr/bin/chromium";
 export const ARTIFACTS = process.env.ATOM_E2E_ARTIFACTS ?? join(here, "artifacts");
-/** Where docs/launchpad.md's screenshots go (set by the pytest driver; unset: none copied). */
+/** Where docs/launchpad.md's screenshots go (set by the pytest driver; unset: none taken). */
 export const DOC_SHOTS = process.env.ATOM_E2E_DOC_SCREENSHOTS ?? "";
 const CHROMIUM_ARGS = [
   "--headless=new",
@@ -60,14 +60,15 @@ export async function seriousViolations(page) {
   return result.filter((violation) => violation.impact === "serious" || violation.impact === "critical");
 }
 
-/** A full-page screenshot into the artifacts (and docs/launchpad/NAME.png when asked for). */
+/** A full-page screenshot into the artifacts (and docs/launchpad/NAME.jpg when asked for). */
 export async function screenshot(page, name) {
   await mkdir(ARTIFACTS, { recursive: true });
   const file = join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   if (DOC_SHOTS) {
+    // For docs/launchpad.md: the first screen, as a small JPEG (committed).
     await mkdir(DOC_SHOTS, { recursive: true });
-    await copyFile(file, join(DOC_SHOTS, `${name}.png`));
+    await page.screenshot({ path: join(DOC_SHOTS, `${name}.jpg`), type: "jpeg", quality: 70 });
   }
   return file;
 }

@@ -5,6 +5,7 @@ import {
   BudgetsDocument,
   CreateBudgetDocument,
   DeleteBudgetDocument,
+  ForbiddenError,
   InvoicesDocument,
   MetersDocument,
   PlansDocument,
@@ -30,7 +31,7 @@ import { useSession } from "../lib/session";
 
 const time = (ms: number) => new Date(ms).toLocaleTimeString();
 
-function Plan() {
+function Plan({ changed }: { changed: () => void }) {
   const { client, can } = useSession();
   const subscription = useLoad(() => client.request(SubscriptionDocument), [client]);
   const plans = useLoad(() => client.request(PlansDocument, {}), [client]);
@@ -59,6 +60,7 @@ function Plan() {
                           try {
                             unwrap((await client.request(SubscribeDocument, { input: { plan: plan.key } })).subscribe);
                             subscription.reload();
+                            changed();
                           } catch (error) {
                             setErrors(formErrors(error));
                           }
@@ -289,18 +291,27 @@ function Budgets() {
 
 function Revenue() {
   const { client } = useSession();
-  const byMonth = useLoad(() => client.request(RevenueByMonthDocument, {}), [client]);
-  const byPackage = useLoad(() => client.request(RevenueByPackageDocument, {}), [client]);
+  // Revenue is for publishers and the platform operator: for anyone else the section says so.
+  const byMonth = useLoad(() => orForbidden(client.request(RevenueByMonthDocument, {})), [client]);
+  const byPackage = useLoad(() => orForbidden(client.request(RevenueByPackageDocument, {})), [client]);
+  if (byMonth.data === null) {
+    return (
+      <section aria-labelledby="revenue-heading" className="card">
+        <h2 id="revenue-heading">Revenue</h2>
+        <p>Revenue reports are for publishers and the platform operator.</p>
+      </section>
+    );
+  }
   return (
     <section aria-labelledby="revenue-heading" className="card">
       <h2 id="revenue-heading">Revenue</h2>
       <Loaded result={byMonth} what="Loading revenue">
-        {({ revenueByMonth }) =>
-          revenueByMonth.length === 0 ? (
+        {(data) =>
+          data === null || data.revenueByMonth.length === 0 ? (
             <p>No revenue yet.</p>
           ) : (
             <ResponsiveContainer width="100%" height={200}>
-              <BarChart data={revenueByMonth.map((row) => ({ month: row.month, amount: major(row.amount), share: major(row.publisherShare) }))}>
+              <BarChart data={data.revenueByMonth.map((row) => ({ month: row.month, amount: major(row.amount), share: major(row.publisherShare) }))}>
                 <CartesianGrid strokeDasharray="3 3" />
                 <XAxis dataKey="month" />
                 <YAxis />
@@ -314,12 +325,12 @@ function Revenue() {
         }
       </Loaded>
       <Loaded result={byPackage} what="Loading revenue by package">
-        {({ revenueByPackage }) =>
-          revenueByPackage.length === 0 ? null : (
+        {(data) =>
+          data === null || data.revenueByPackage.length === 0 ? null : (
             <table>
               <thead><tr><th scope="col">Package</th><th scope="col">Billed</th><th scope="col">Publisher share</th></tr></thead>
               <tbody>
-                {revenueByPackage.map((row) => (
+                {data.revenueByPackage.map((row) => (
                   <tr key={row.packageId}><td>{row.package?.fullName}</td><td>{formatMoney(row.amount)}</td><td>{formatMoney(row.publisherShare)}</td></tr>
                 ))}
               </tbody>
@@ -331,14 +342,24 @@ function Revenue() {
   );
 }
 
+async function orForbidden<T>(request: Promise<T>): Promise<T | null> {
+  try {
+    return await request;
+  } catch (error) {
+    if (error instanceof ForbiddenError) return null;
+    throw error;
+  }
+}
+
 export function BillingPage() {
+  const [planVersion, setPlanVersion] = useState(0);
   return (
     <section>
       <h1>Billing</h1>
-      <Plan />
+      <Plan changed={() => setPlanVersion((n) => n + 1)} />
       <Usage />
       <div className="grid">
-        <Upcoming />
+        <Upcoming key={planVersion} />
         <Invoices />
       </div>
       <Budgets />
