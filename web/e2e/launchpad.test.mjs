@@ -306,15 +306,21 @@ step("an audit entry arrives live", async () => {
   await screenshot(owner, "audit");
 });
 
-step("sign in, sign out, and the GraphiQL link carries the token", async () => {
+step("GraphiQL opens with the token; other tabs share the session and its sign-out; sign in", async () => {
   const p = state.consumer;
   const [explorer] = await Promise.all([p.context().waitForEvent("page"), p.getByRole("link", { name: "GraphiQL" }).click()]);
   await explorer.waitForLoadState();
   await explorer.waitForFunction(() => document.body.innerText.includes("Bearer"), null, TIMEOUT);
   assert.equal(new URL(explorer.url()).hash, "", "the token is taken out of the address");
   await explorer.close();
+  // Another tab resumes the saved session, and follows this one when it signs out.
+  const tab = await p.context().newPage();
+  await tab.goto(`${BASE_URL}/billing`);
+  await tab.getByRole("heading", { name: "Billing", exact: true }).waitFor(TIMEOUT);
   await p.getByRole("button", { name: "Sign out" }).click();
   await p.getByRole("heading", { name: "Sign in" }).waitFor();
+  await tab.getByRole("heading", { name: "Sign in" }).waitFor(TIMEOUT);
+  await tab.close();
   await accessible(p, "sign-in page");
   await screenshot(p, "sign-in");
   await signIn(p, state.consumerEmail, PASSWORD);

@@ -13,8 +13,7 @@ import {
   type ViewerQuery,
 } from "@atom-cloud/sdk";
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
-
-export const STORAGE_KEY = "atom.launchpad.session";
+import { coordinatedFetch, readSession, sameAccount, STORAGE_KEY, writeSession } from "./tabs";
 export type Viewer = ViewerQuery["viewer"];
 
 export interface SessionValue {
@@ -41,22 +40,22 @@ export function serverUrl(): string {
 }
 
 function saved(): SessionTokens | null {
-  try {
-    const text = window.localStorage.getItem(STORAGE_KEY);
-    return text ? (JSON.parse(text) as SessionTokens) : null;
-  } catch {
-    return null;
-  }
+  return readSession(window.localStorage);
 }
 
 function save(session: SessionTokens | null): void {
-  if (session === null) window.localStorage.removeItem(STORAGE_KEY);
-  else window.localStorage.setItem(STORAGE_KEY, JSON.stringify(session));
+  writeSession(window.localStorage, session);
 }
 
-/** A client for these tokens that saves every refreshed session (refresh tokens are single use). */
+/** A client for these tokens that saves every refreshed session (refresh tokens are single use) and
+ * refreshes in turn with the other tabs (lib/tabs.ts). */
 function sessionClient(session: SessionTokens): AtomClient {
-  return new AtomClient({ url: serverUrl(), session, onRefresh: (next: AtomSession) => save(next) });
+  return new AtomClient({
+    url: serverUrl(),
+    session,
+    onRefresh: (next: AtomSession) => save(next),
+    fetch: coordinatedFetch({ storage: window.localStorage, account: session }),
+  });
 }
 
 export function SessionProvider({ children }: { children: ReactNode }) {
@@ -100,6 +99,26 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     };
   }, [client, signedIn, forget]);
 
+  // Another tab signed in, out, or switched organization: follow it whole (a new client, every page
+  // reloads), never mixing its tokens into this tab's data. Its refreshes need nothing here (tabs.ts).
+  useEffect(() => {
+    const follow = (event: StorageEvent) => {
+      if (event.key !== null && event.key !== STORAGE_KEY) return;
+      const next = saved();
+      if (next === null) {
+        if (client.session !== null) {
+          setViewer(null);
+          setClient(new AtomClient({ url: serverUrl() }));
+        }
+      } else if (!sameAccount(next, client.session)) {
+        setViewer(null);
+        setClient(sessionClient(next));
+      }
+    };
+    window.addEventListener("storage", follow);
+    return () => window.removeEventListener("storage", follow);
+  }, [client]);
+
   // Subscriptions of a replaced client must end with it.
   useEffect(() => () => void client.close(), [client]);
 
@@ -111,14 +130,14 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       loading,
       error,
       async signIn(email, password) {
-        const next = await AtomClient.logIn(serverUrl(), { email, password }, { onRefresh: (s: AtomSession) => save(s) });
-        save(next.session);
-        setClient(next);
+        const signedIn = await AtomClient.logIn(serverUrl(), { email, password });
+        save(signedIn.session);
+        setClient(sessionClient(signedIn.session!));
       },
       async signUp(input) {
-        const next = await AtomClient.signUp(serverUrl(), input, { onRefresh: (s: AtomSession) => save(s) });
-        save(next.session);
-        setClient(next);
+        const signedUp = await AtomClient.signUp(serverUrl(), input);
+        save(signedUp.session);
+        setClient(sessionClient(signedUp.session!));
       },
       async signOut() {
         try {
