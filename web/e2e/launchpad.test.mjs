@@ -325,3 +325,25 @@ step("GraphiQL opens with the token; other tabs share the session and its sign-o
   await screenshot(p, "sign-in");
   await signIn(p, state.consumerEmail, PASSWORD);
 });
+
+step("an expired or refused access token is refreshed silently", async () => {
+  const p = state.consumer;
+  const stored = () => p.evaluate(() => JSON.parse(window.localStorage.getItem("atom.launchpad.session")));
+  const store = (session) => p.evaluate((s) => window.localStorage.setItem("atom.launchpad.session", JSON.stringify(s)), session);
+  const signedIn = await stored();
+  // Past its expiry: the SDK refreshes before the first request.
+  await store({ ...signedIn, accessTokenExpiresAt: "2000-01-01T00:00:00Z" });
+  await p.goto(`${BASE_URL}/audit`);
+  await p.getByTestId("chain-status").filter({ hasText: "verified" }).waitFor(TIMEOUT);
+  const refreshed = await stored();
+  assert.notEqual(refreshed.refreshToken, signedIn.refreshToken, "a new refresh token was saved");
+  // Refused by the server: refreshed once, the requests sent again, the live stream resubscribed.
+  await store({ ...refreshed, accessToken: "not-a-token", accessTokenExpiresAt: null });
+  await p.goto(`${BASE_URL}/audit`);
+  await p.getByTestId("chain-status").filter({ hasText: "verified" }).waitFor(TIMEOUT);
+  await p.getByRole("status", { name: "Audit stream: live" }).waitFor(TIMEOUT);
+  const again = await stored();
+  assert.notEqual(again.refreshToken, refreshed.refreshToken);
+  assert.notEqual(again.accessToken, "not-a-token");
+  assert.equal(await p.getByRole("heading", { name: "Sign in" }).count(), 0);
+});

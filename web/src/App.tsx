@@ -1,5 +1,6 @@
 // The Launchpad's shell: navigation, the organization switcher, sign-out, the GraphiQL link, and the routes.
 import { NavLink, Navigate, Route, Routes, useLocation, useNavigate } from "react-router-dom";
+import { Requires } from "./components/Requires";
 import { ErrorState, Loading } from "./components/ui";
 import { useSession } from "./lib/session";
 import { AuditPage } from "./pages/Audit";
@@ -54,7 +55,7 @@ function GraphiQLLink() {
 }
 
 function Header() {
-  const { signedIn, viewer, signOut } = useSession();
+  const { signedIn, viewer, signOut, can } = useSession();
   const navigate = useNavigate();
   return (
     <header className="top">
@@ -65,11 +66,11 @@ function Header() {
         <NavLink to="/marketplace">Marketplace</NavLink>
         {signedIn ? (
           <>
-            <NavLink to="/publish">Publish</NavLink>
-            <NavLink to="/review">Review</NavLink>
-            <NavLink to="/billing">Billing</NavLink>
-            <NavLink to="/auth-studio">Auth Studio</NavLink>
-            <NavLink to="/audit">Audit</NavLink>
+            {can("packages:publish") ? <NavLink to="/publish">Publish</NavLink> : null}
+            {can("packages:review") ? <NavLink to="/review">Review</NavLink> : null}
+            {can("billing:read") ? <NavLink to="/billing">Billing</NavLink> : null}
+            {can("members:read") ? <NavLink to="/auth-studio">Auth Studio</NavLink> : null}
+            {can("audit:read") ? <NavLink to="/audit">Audit</NavLink> : null}
             <NavLink to="/join">Join</NavLink>
           </>
         ) : null}
@@ -96,12 +97,19 @@ function Header() {
 }
 
 /** Pages for signed-in users: the sign-in page otherwise, coming back here afterwards. */
-function Private({ children }: { children: ReactNode }) {
+function Private({ children, permission, title }: { children: ReactNode; permission?: string; title?: string }) {
   const { signedIn, viewer, loading, error } = useSession();
   const location = useLocation();
   if (!signedIn) return <Navigate to="/sign-in" replace state={{ from: location.pathname }} />;
   if (error) return <ErrorState error={error} />;
   if (loading || viewer === null) return <Loading what="Loading your session" />;
+  if (permission) {
+    return (
+      <Requires permission={permission} what={title ?? "This page"}>
+        {children}
+      </Requires>
+    );
+  }
   return <>{children}</>;
 }
 
@@ -119,11 +127,11 @@ export function App() {
           <Route path="/sign-up" element={<SignUpPage />} />
           <Route path="/marketplace" element={<MarketplacePage />} />
           <Route path="/packages/:namespace/:name" element={<PackagePage />} />
-          <Route path="/publish" element={<Private><PublishPage /></Private>} />
-          <Route path="/review" element={<Private><ReviewPage /></Private>} />
-          <Route path="/billing" element={<Private><BillingPage /></Private>} />
-          <Route path="/auth-studio" element={<Private><AuthStudioPage /></Private>} />
-          <Route path="/audit" element={<Private><AuditPage /></Private>} />
+          <Route path="/publish" element={<Private permission="packages:publish" title="Publishing"><PublishPage /></Private>} />
+          <Route path="/review" element={<Private permission="packages:review" title="The review queue"><ReviewPage /></Private>} />
+          <Route path="/billing" element={<Private permission="billing:read" title="Billing"><BillingPage /></Private>} />
+          <Route path="/auth-studio" element={<Private permission="members:read" title="Auth Studio"><AuthStudioPage /></Private>} />
+          <Route path="/audit" element={<Private permission="audit:read" title="The audit log"><AuditPage /></Private>} />
           <Route path="/join" element={<Private><JoinPage /></Private>} />
           <Route path="*" element={<h1>Page not found</h1>} />
         </Routes>

@@ -25,6 +25,7 @@ import {
 } from "@atom-cloud/sdk";
 import { useState, type FormEvent } from "react";
 import { PermissionMatrix } from "../components/PermissionMatrix";
+import { Requires } from "../components/Requires";
 import { Badge, ErrorState, FormMessages, Loaded, SelectField, TextField } from "../components/ui";
 import { errorMessage, formErrors, NO_ERRORS, type FormErrors } from "../lib/errors";
 import { useLoad } from "../lib/hooks";
@@ -372,9 +373,17 @@ function PolicyVersions({ slug }: { slug: string }) {
 }
 
 export function AuthStudioPage() {
-  const { client, viewer } = useSession();
+  const { client, viewer, can } = useSession();
   const slug = viewer?.organization?.slug ?? "";
-  const organization = useLoad(() => client.request(OrganizationDocument, { slug }), [client, slug]);
+  const readsRoles = can("roles:read");
+  // The organization with its roles and policy needs roles:read; without it, members only.
+  const organization = useLoad(
+    async () =>
+      readsRoles
+        ? await client.request(OrganizationDocument, { slug })
+        : { organization: viewer?.organization ? { ...viewer.organization, roles: [], policyVersion: null, viewerPermissions: viewer.permissions } : null },
+    [client, slug, readsRoles],
+  );
   return (
     <section>
       <h1>Auth Studio</h1>
@@ -388,11 +397,21 @@ export function AuthStudioPage() {
                 {org.name} ({org.slug}) · policy v{org.policyVersion?.number ?? "—"} · your permissions: {org.viewerPermissions.length}
               </p>
               <Members slug={slug} roles={org.roles} />
-              <Invitations slug={slug} roles={org.roles} />
-              <Roles roles={org.roles} changed={organization.reload} />
-              <ApiKeys slug={slug} roles={org.roles} />
-              <PolicyTester slug={slug} />
-              <PolicyVersions slug={slug} />
+              <Requires permission="members:invite" what="Inviting members">
+                <Invitations slug={slug} roles={org.roles} />
+              </Requires>
+              <Requires permission="roles:read" what="Roles, the policy tester and policy versions">
+                <Roles roles={org.roles} changed={organization.reload} />
+              </Requires>
+              <Requires permission="api_keys:read" what="API keys">
+                <ApiKeys slug={slug} roles={org.roles} />
+              </Requires>
+              <Requires permission="roles:read" what="The policy tester">
+                <PolicyTester slug={slug} />
+              </Requires>
+              <Requires permission="roles:read" what="Policy versions">
+                <PolicyVersions slug={slug} />
+              </Requires>
             </>
           )
         }

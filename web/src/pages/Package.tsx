@@ -78,7 +78,7 @@ function Download({ version }: { version: PackageVersionFieldsFragment }) {
 export function PackagePage() {
   const { namespace, name } = useParams();
   const fullName = `${namespace}/${name}`;
-  const { client, signedIn } = useSession();
+  const { client, signedIn, can } = useSession();
   const pkg = useLoad(() => client.request(PackageDocument, { fullName }), [client, fullName]);
   const versions = useLoad(() => client.request(PackageVersionsDocument, { fullName, first: 50 }), [client, fullName]);
   const installs = useLoad(async () => (signedIn ? (await client.request(InstallsDocument)).installs : []), [client, signedIn]);
@@ -113,7 +113,7 @@ export function PackagePage() {
               {found.fullName} · by {found.publisher?.displayName} · {found.installCount} installs · {found.license ?? "no license"}
             </p>
             <p>{found.description}</p>
-            {signedIn ? (
+            {signedIn && can("packages:install") ? (
               <div className="actions" aria-label="Install">
                 {installed ? (
                   <>

@@ -3,6 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { MemoryRouter } from "react-router-dom";
 import { describe, expect, it } from "vitest";
 import { SessionProvider } from "../lib/session";
+import { Requires } from "../components/Requires";
 import { mergeEntries } from "./Audit";
 import { SignUpPage, validateSignUp } from "./SignIn";
 
@@ -40,5 +41,19 @@ describe("audit stream", () => {
   it("merges live entries newest first, each once", () => {
     const merged = mergeEntries([entry("b", 2), entry("a", 1)], [entry("c", 3), entry("b", 2)]);
     expect(merged.map((e) => e.id)).toEqual(["c", "b", "a"]);
+  });
+});
+
+describe("permissions", () => {
+  it("explains a part of a page the signed-in role may not use", () => {
+    render(
+      <SessionProvider>
+        <Requires permission="audit:read" what="The audit log">
+          <p>secret entries</p>
+        </Requires>
+      </SessionProvider>,
+    );
+    expect(screen.getByRole("note")).toHaveTextContent("The audit log needs the audit:read permission");
+    expect(screen.queryByText("secret entries")).toBeNull();
   });
 });
