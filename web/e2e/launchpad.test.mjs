@@ -69,6 +69,10 @@ function step(name, body) {
       await body();
     } catch (error) {
       state.broken = name;
+      // Every open page as it was, for the artifacts.
+      for (const [index, p] of pages.entries()) {
+        if (!p.isClosed()) await screenshot(p, `failure-${index}`).catch(() => undefined);
+      }
       throw error;
     }
   });
@@ -156,7 +160,7 @@ step("a reviewer approves it; the publisher's page shows PUBLISHED without a rel
   await screenshot(r, "review");
   await form.getByLabel(`Reason for ${title}`).fill("Manifest and code reviewed in the Launchpad.");
   await form.getByRole("button", { name: "Approve" }).click();
-  await r.getByText("Now PUBLISHED.").waitFor(TIMEOUT);
+  await r.getByText(`${title}: now PUBLISHED.`).waitFor(TIMEOUT);
   state.reviewer = r;
 
   const live = state.publisher.getByTestId("live-status");
@@ -219,7 +223,7 @@ step("a high-risk version needs a second reviewer; the installer upgrades to it"
   const secondForm = second.getByRole("form", { name: `Review ${title}` });
   await secondForm.getByLabel(`Reason for ${title}`).fill("Agreed.");
   await secondForm.getByRole("button", { name: "Approve" }).click();
-  await second.getByText("Now PUBLISHED.").waitFor(TIMEOUT);
+  await second.getByText(`${title}: now PUBLISHED.`).waitFor(TIMEOUT);
   await p.getByTestId("live-status").filter({ hasText: "v1.1.0: PUBLISHED" }).waitFor(TIMEOUT);
 
   const c = state.consumer;
@@ -249,6 +253,7 @@ step("a member's new role takes effect", async () => {
   const owner = state.consumer;
   const m = await page();
   const memberEmail = `member-${run}@example.com`;
+  state.memberEmail = memberEmail;
   await signUp(m, { email: memberEmail });
 
   await owner.getByRole("link", { name: "Auth Studio" }).click();
@@ -257,10 +262,11 @@ step("a member's new role takes effect", async () => {
   await owner.getByRole("button", { name: "Invite" }).click();
   const token = await owner.locator('[role=status]:has-text("Invitation token") code').innerText();
 
-  await m.getByRole("link", { name: "Join" }).click();
+  await m.getByRole("link", { name: "Organizations" }).click();
   await m.getByLabel("Invitation token").fill(token);
   await m.getByRole("button", { name: "Accept invitation" }).click();
-  await m.getByLabel("Organization").filter({ hasText: state.consumerSlug }).waitFor(TIMEOUT);
+  await m.getByRole("heading", { name: "Marketplace" }).waitFor(TIMEOUT);
+  assert.equal(await m.getByLabel("Organization", { exact: true }).inputValue(), state.consumerSlug);
   await m.getByRole("link", { name: "Billing" }).click();
   await m.getByRole("heading", { name: /Budgets and alerts/ }).waitFor(TIMEOUT);
   assert.equal(await m.getByRole("form", { name: "Create a budget" }).count(), 0, "a viewer cannot change budgets");
@@ -304,6 +310,33 @@ step("an audit entry arrives live", async () => {
   await owner.getByRole("cell", { name: "createApiKey" }).first().waitFor(TIMEOUT);
   await accessible(owner, "audit page");
   await screenshot(owner, "audit");
+});
+
+step("a second organization shows none of the first one's data; the switcher goes back", async () => {
+  const c = state.consumer;
+  await c.getByRole("link", { name: "Organizations" }).click();
+  const form = c.getByRole("form", { name: "Create an organization" });
+  await form.getByLabel("Organization name").fill(`Second ${run}`);
+  await form.getByLabel("Organization slug").fill(`second-${run}`);
+  await form.getByRole("button", { name: "Create organization" }).click();
+  await c.getByRole("heading", { name: "Auth Studio" }).waitFor(TIMEOUT);
+  const switcher = c.getByLabel("Organization", { exact: true });
+  assert.equal(await switcher.inputValue(), `second-${run}`);
+  await c.getByRole("heading", { name: "Members" }).waitFor(TIMEOUT);
+  await c.getByRole("cell", { name: `use-${run} <${state.consumerEmail}>`, exact: true }).waitFor(TIMEOUT);
+  assert.equal(await c.getByText(state.memberEmail).count(), 0, "the first organization's member is not listed");
+  await c.getByRole("link", { name: "Billing" }).click();
+  await c.getByText("No plan yet. Choose one:").waitFor(TIMEOUT);
+  await c.getByRole("link", { name: "Audit" }).click();
+  await c.getByTestId("chain-status").filter({ hasText: "verified" }).waitFor(TIMEOUT);
+  await c.getByRole("table", { name: "Audit entries" }).locator("tbody tr").first().waitFor(TIMEOUT);
+  assert.equal(await c.getByRole("cell", { name: "createApiKey" }).count(), 0, "the first organization's entries are not listed");
+
+  await switcher.selectOption(state.consumerSlug);
+  await c.getByRole("heading", { name: "Marketplace" }).waitFor(TIMEOUT);
+  assert.equal(await c.getByLabel("Organization", { exact: true }).inputValue(), state.consumerSlug);
+  await c.getByRole("link", { name: "Billing" }).click();
+  await c.getByTestId("usage-total-tokens").filter({ hasText: /^1520$/ }).waitFor(TIMEOUT);
 });
 
 step("GraphiQL opens with the token; other tabs share the session and its sign-out; sign in", async () => {

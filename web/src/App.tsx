@@ -22,6 +22,7 @@ function OrganizationSwitcher() {
     <label className="org-switcher">
       Organization{" "}
       <select
+        aria-label="Organization"
         value={viewer.organization.slug}
         onChange={(event) => {
           void switchOrganization(event.target.value).then(() => navigate("/"));
@@ -71,7 +72,7 @@ function Header() {
             {can("billing:read") ? <NavLink to="/billing">Billing</NavLink> : null}
             {can("members:read") ? <NavLink to="/auth-studio">Auth Studio</NavLink> : null}
             {can("audit:read") ? <NavLink to="/audit">Audit</NavLink> : null}
-            <NavLink to="/join">Join</NavLink>
+            <NavLink to="/join">Organizations</NavLink>
           </>
         ) : null}
         <GraphiQLLink />

@@ -8,12 +8,12 @@ import { formErrors, NO_ERRORS, type FormErrors } from "../lib/errors";
 import { useLoad } from "../lib/hooks";
 import { useSession } from "../lib/session";
 
-function ReviewCard({ version, done }: { version: PackageVersionFieldsFragment; done: () => void }) {
+function ReviewCard({ version, done }: { version: PackageVersionFieldsFragment; done: (message: string) => void }) {
   const { client } = useSession();
   const [reason, setReason] = useState("");
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
-  const [result, setResult] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const title = `${version.package?.fullName} v${version.version}`;
 
   async function decide(event: FormEvent, decision: "approve" | "reject") {
     event.preventDefault();
@@ -29,12 +29,12 @@ function ReviewCard({ version, done }: { version: PackageVersionFieldsFragment; 
           ? unwrap((await client.request(ApproveVersionDocument, { input })).approveVersion, "version")
           : unwrap((await client.request(RejectVersionDocument, { input })).rejectVersion, "version");
       setErrors(NO_ERRORS);
-      setResult(
+      // Reported by the page: a decided version leaves the queue, and this card with it.
+      done(
         updated.status === "IN_REVIEW"
-          ? `Approval recorded: ${updated.approvalsRequired} approvals are required, another reviewer must approve too.`
-          : `Now ${updated.status}.`,
+          ? `${title}: approval recorded; ${updated.approvalsRequired} approvals are required, another reviewer must approve too.`
+          : `${title}: now ${updated.status}.`,
       );
-      done();
     } catch (error) {
       setErrors(formErrors(error, ["reason"]));
     } finally {
@@ -42,7 +42,6 @@ function ReviewCard({ version, done }: { version: PackageVersionFieldsFragment; 
     }
   }
 
-  const title = `${version.package?.fullName} v${version.version}`;
   return (
     <li className="card">
       <h2>
@@ -60,7 +59,6 @@ function ReviewCard({ version, done }: { version: PackageVersionFieldsFragment; 
         <button type="submit" disabled={busy}>Approve</button>{" "}
         <button type="button" className="danger" disabled={busy} onClick={(e) => decide(e, "reject")}>Reject</button>
       </form>
-      {result ? <p role="status">{result}</p> : null}
     </li>
   );
 }
@@ -68,9 +66,15 @@ function ReviewCard({ version, done }: { version: PackageVersionFieldsFragment; 
 export function ReviewPage() {
   const { client } = useSession();
   const queue = useLoad(() => client.request(ReviewQueueDocument, { first: 50 }), [client]);
+  const [decisions, setDecisions] = useState<string[]>([]);
   return (
     <section>
       <h1>Review queue</h1>
+      <ul className="plain" aria-label="Your decisions" aria-live="polite">
+        {decisions.map((decision, index) => (
+          <li key={index} role="status">{decision}</li>
+        ))}
+      </ul>
       <Loaded result={queue} what="Loading the review queue">
         {({ reviewQueue }) =>
           reviewQueue.nodes.length === 0 ? (
@@ -80,7 +84,7 @@ export function ReviewPage() {
               <p>{reviewQueue.totalCount} versions waiting.</p>
               <ul className="plain">
                 {reviewQueue.nodes.map((version) => (
-                  <ReviewCard key={version.id} version={version} done={queue.reload} />
+                  <ReviewCard key={version.id} version={version} done={(message) => { setDecisions((d) => [message, ...d]); queue.reload(); }} />
                 ))}
               </ul>
             </>
