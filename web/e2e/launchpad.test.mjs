@@ -318,6 +318,8 @@ step("a second organization shows none of the first one's data; the switcher goe
   const form = c.getByRole("form", { name: "Create an organization" });
   await form.getByLabel("Organization name").fill(`Second ${run}`);
   await form.getByLabel("Organization slug").fill(`second-${run}`);
+  await accessible(c, "organizations page");
+  await screenshot(c, "organizations");
   await form.getByRole("button", { name: "Create organization" }).click();
   await c.getByRole("heading", { name: "Auth Studio" }).waitFor(TIMEOUT);
   const switcher = c.getByLabel("Organization", { exact: true });
