@@ -123,6 +123,10 @@ step("publish a signed package and watch its review status change live", async (
   await p.getByLabel("Public key (PEM)").fill(publicKey.export({ type: "spki", format: "pem" }).toString());
   await p.getByRole("button", { name: "Register key" }).click();
   await p.getByRole("cell", { name: "laptop", exact: true }).waitFor();
+  await p.getByLabel("Identity name").fill("release-workflow");
+  await p.getByLabel("Certificate identity").fill(`https://github.com/${state.publisherSlug}/hello/.github/workflows/release.yml@refs/heads/main`);
+  await p.getByRole("button", { name: "Register identity" }).click();
+  await p.getByRole("cell", { name: "release-workflow", exact: true }).waitFor();
 
   // A package name the server refuses, its error next to the field; then the real one.
   await p.getByLabel("Package name", { exact: true }).fill("Not A Name!");

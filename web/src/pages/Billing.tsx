@@ -11,6 +11,7 @@ import {
   PlansDocument,
   RevenueByMonthDocument,
   RevenueByPackageDocument,
+  RevenueByPublisherDocument,
   SubscribeDocument,
   SubscriptionDocument,
   UpcomingInvoiceDocument,
@@ -294,7 +295,9 @@ function Revenue() {
   // Revenue is for publishers and the platform operator: for anyone else the section says so.
   const byMonth = useLoad(() => orForbidden(client.request(RevenueByMonthDocument, {})), [client]);
   const byPackage = useLoad(() => orForbidden(client.request(RevenueByPackageDocument, {})), [client]);
-  if (byMonth.data === null) {
+  // The platform operator's view: every publisher.
+  const byPublisher = useLoad(() => orForbidden(client.request(RevenueByPublisherDocument, {})), [client]);
+  if (byMonth.data === null && byPublisher.data === null) {
     return (
       <section aria-labelledby="revenue-heading" className="card">
         <h2 id="revenue-heading">Revenue</h2>
@@ -324,6 +327,22 @@ function Revenue() {
           )
         }
       </Loaded>
+      {byPublisher.data && byPublisher.data.revenueByPublisher.length > 0 ? (
+        <>
+          <h3>By publisher (platform)</h3>
+          <ResponsiveContainer width="100%" height={200}>
+            <BarChart data={byPublisher.data.revenueByPublisher.map((row) => ({ publisher: row.publisher?.namespace ?? row.publisherId, amount: major(row.amount), share: major(row.publisherShare) }))}>
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis dataKey="publisher" />
+              <YAxis />
+              <Tooltip />
+              <Legend />
+              <Bar dataKey="amount" name="Billed" fill="#2454d6" isAnimationActive={false} />
+              <Bar dataKey="share" name="Publisher share" fill="#1f9d55" isAnimationActive={false} />
+            </BarChart>
+          </ResponsiveContainer>
+        </>
+      ) : null}
       <Loaded result={byPackage} what="Loading revenue by package">
         {(data) =>
           data === null || data.revenueByPackage.length === 0 ? null : (

@@ -9,6 +9,7 @@ import {
   PackageStatusDocument,
   PublishVersionDocument,
   RegisterPublicKeyDocument,
+  RegisterSigstoreIdentityDocument,
   RevokeSigningIdentityDocument,
   sha256Hex,
   signDigest,
@@ -66,6 +67,19 @@ function SigningKeys({ publisher, changed }: { publisher: PublisherFieldsFragmen
       setErrors(formErrors(error, ["name", "publicKey"]));
     }
   }
+  const [sigstore, setSigstore] = useState({ name: "", issuer: "https://token.actions.githubusercontent.com", identity: "" });
+  const [sigstoreErrors, setSigstoreErrors] = useState<FormErrors>(NO_ERRORS);
+  async function submitSigstore(event: FormEvent) {
+    event.preventDefault();
+    try {
+      unwrap((await client.request(RegisterSigstoreIdentityDocument, { input: sigstore })).registerSigstoreIdentity);
+      setSigstore({ ...sigstore, name: "", identity: "" });
+      setSigstoreErrors(NO_ERRORS);
+      changed();
+    } catch (error) {
+      setSigstoreErrors(formErrors(error, ["name", "issuer", "identity"]));
+    }
+  }
   return (
     <section aria-labelledby="keys-heading">
       <h2 id="keys-heading">Signing identities</h2>
@@ -100,6 +114,15 @@ function SigningKeys({ publisher, changed }: { publisher: PublisherFieldsFragmen
         <TextArea label="Public key (PEM)" rows={5} value={form.publicKey} onChange={(e) => setForm({ ...form, publicKey: e.target.value })}
           errors={errors.fields.publicKey} hint="Ed25519 or ECDSA P-256, -----BEGIN PUBLIC KEY-----" />
         <button type="submit">Register key</button>
+      </form>
+      <form onSubmit={submitSigstore} aria-label="Register a Sigstore identity" noValidate>
+        <h3>Register a Sigstore identity</h3>
+        <FormMessages errors={sigstoreErrors} />
+        <TextField label="Identity name" value={sigstore.name} onChange={(e) => setSigstore({ ...sigstore, name: e.target.value })} errors={sigstoreErrors.fields.name} />
+        <TextField label="OIDC issuer" value={sigstore.issuer} onChange={(e) => setSigstore({ ...sigstore, issuer: e.target.value })} errors={sigstoreErrors.fields.issuer} />
+        <TextField label="Certificate identity" hint="A workflow URI or an e-mail address." value={sigstore.identity}
+          onChange={(e) => setSigstore({ ...sigstore, identity: e.target.value })} errors={sigstoreErrors.fields.identity} />
+        <button type="submit">Register identity</button>
       </form>
     </section>
   );
