@@ -238,7 +238,8 @@ function UploadVersion({ packages }: { packages: Array<{ id: string; fullName: s
       setStep("Uploading");
       const { createUpload } = await client.request(CreateUploadDocument, { input: { filename: artifact.name } });
       const ticket = unwrap(createUpload, "upload");
-      await putWithProgress(ticket.url, ticket.method, artifact, setProgress);
+      // The bytes that were hashed, as an untyped Blob: no Content-Type the presigned URL did not sign.
+      await putWithProgress(ticket.url, ticket.method, new Blob([bytes]), setProgress);
       setStep("Publishing");
       const { publishVersion } = await client.request(PublishVersionDocument, {
         input: { packageId, uploadId: ticket.uploadId, signature: { keySignature } },
