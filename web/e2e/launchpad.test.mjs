@@ -6,7 +6,7 @@
 import { AtomClient } from "@atom-cloud/sdk";
 import assert from "node:assert/strict";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -312,6 +312,9 @@ step("an audit entry arrives live", async () => {
     TIMEOUT,
   );
   await owner.getByRole("cell", { name: "createApiKey" }).first().waitFor(TIMEOUT);
+  const [download] = await Promise.all([owner.waitForEvent("download"), owner.getByRole("button", { name: "Export (NDJSON)" }).click()]);
+  const exported = (await readFile(await download.path(), "utf8")).trim().split("\n").map((line) => JSON.parse(line));
+  assert.ok(exported.some((entry) => entry.action === "createApiKey"), "the export holds the new entry");
   await accessible(owner, "audit page");
   await screenshot(owner, "audit");
 });
