@@ -13,8 +13,10 @@ $(BIN)/.installed: pyproject.toml clients/python/pyproject.toml
 
 install: $(BIN)/.installed
 
-## Start the server with demo data on http://localhost:8000/graphql (SQLite under ./.atom/).
+## Start the server with demo data: the Launchpad on http://localhost:8000/, the API at /graphql (SQLite
+## under ./.atom/). Builds the Launchpad (web/dist) first when it is missing or stale.
 run: install
+	scripts/web.sh ensure
 	$(BIN)/atom serve
 
 ## Every check and every test: lint, types, contract drift, the suite on SQLite and on PostgreSQL.

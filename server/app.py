@@ -35,6 +35,7 @@ from server.graphql import HTTPGraphQLError, graphql_router, http_error_handler
 from server.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from server.routes import router as routes
 from server.settings import Settings
+from server.web import mount_launchpad
 from server.webhooks import router as webhook_routes
 
 STATIC = Path(__file__).parent / "static"
@@ -222,6 +223,7 @@ def create_app(settings: Settings) -> FastAPI:
         graphql_router(build_schema(schema_options(settings)), graphiql=settings.graphiql_enabled)
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    mount_launchpad(app, settings.launchpad_dist)  # last: its catch-all must not shadow the routes above
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=settings.max_body_bytes,

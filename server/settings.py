@@ -15,6 +15,7 @@ from domain.auth.secrets import MasterKey
 from domain.storage import StorageConfig
 
 DEFAULT_HOME = Path(".atom")
+DEFAULT_WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
 
 
 class Settings(BaseSettings):
@@ -88,6 +89,8 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     seed_demo_on_first_start: bool = True
+    # The Launchpad's built assets (scripts/web.sh build), served at /; None: web/dist of this checkout
+    web_dist: Path | None = None
 
     # ---- Object storage (artifact bytes): a local directory by default, or MinIO/S3.
     storage_backend: Literal["local", "minio"] = "local"
@@ -127,6 +130,10 @@ class Settings(BaseSettings):
         if self.production and self.master_key is None:
             raise ValueError("ATOM_MASTER_KEY is required in production")
         return self
+
+    @property
+    def launchpad_dist(self) -> Path:
+        return self.web_dist if self.web_dist is not None else DEFAULT_WEB_DIST
 
     @property
     def production(self) -> bool:

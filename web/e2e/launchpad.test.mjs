@@ -1,0 +1,391 @@
+// The Launchpad end to end, in Debian's chromium against a live server (tests/web/test_launchpad.py
+// starts it and provisions what the API cannot: a trusted reviewer organization, a billing plan, a WPK).
+// One story, in order: a publisher signs up and publishes a signed package whose review status changes
+// live; a reviewer approves it; a third organization installs it, sees usage reported through the API
+// arrive on its billing chart, changes a member's role (which takes effect), and watches its audit log.
+import { AtomClient } from "@atom-cloud/sdk";
+import assert from "node:assert/strict";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { BASE_URL, launch, newPage, screenshot, seriousViolations, signIn } from "./lib.mjs";
+
+const env = (name) => {
+  const value = process.env[name];
+  assert.ok(value, `${name} is not set (tests/web/test_launchpad.py sets it)`);
+  return value;
+};
+const PACKAGE = env("ATOM_PACKAGE_NAME");
+const WPK = env("ATOM_WPK");
+const PLAN = env("ATOM_PLAN");
+const REVIEWER = { email: env("ATOM_REVIEWER_EMAIL"), password: env("ATOM_REVIEWER_PASSWORD") };
+const SECOND_REVIEWER = { email: env("ATOM_SECOND_REVIEWER_EMAIL"), password: env("ATOM_SECOND_REVIEWER_PASSWORD") };
+const RISKY_WPK = env("ATOM_RISKY_WPK");
+const PASSWORD = "correct horse battery staple 42";
+const run = randomBytes(3).toString("hex");
+const TIMEOUT = { timeout: 30_000 };
+
+let browser;
+let scratch;
+const pages = [];
+const state = {};
+
+async function page() {
+  const created = await newPage(browser);
+  created.setDefaultTimeout(30_000);
+  pages.push(created);
+  return created;
+}
+
+/** axe-core finds no serious or critical violation on the page as it is now. */
+async function accessible(p, what) {
+  const violations = await seriousViolations(p);
+  assert.deepEqual(violations, [], `${what}: ${JSON.stringify(violations, null, 2)}`);
+}
+
+async function signUp(p, { email, organizationSlug }) {
+  await p.goto(`${BASE_URL}/sign-up`);
+  await p.getByLabel("Your name").fill(email.split("@")[0]);
+  await p.getByLabel("E-mail").fill(email);
+  await p.getByLabel("Password").fill(PASSWORD);
+  if (organizationSlug) {
+    await p.getByLabel("Organization name").fill(`Org ${organizationSlug}`);
+    await p.getByLabel("Organization slug").fill(organizationSlug);
+  }
+  await p.getByRole("button", { name: "Sign up" }).click();
+  await p.getByRole("button", { name: "Sign out" }).waitFor();
+}
+
+/** A step of the story: skipped once an earlier one failed (it would only time out). */
+function step(name, body) {
+  test(name, async (t) => {
+    if (state.broken) {
+      t.skip(`after "${state.broken}" failed`);
+      return;
+    }
+    try {
+      await body();
+    } catch (error) {
+      state.broken = name;
+      // Every open page as it was, for the artifacts.
+      for (const [index, p] of pages.entries()) {
+        if (!p.isClosed()) await screenshot(p, `failure-${index}`).catch(() => undefined);
+      }
+      throw error;
+    }
+  });
+}
+
+before(async () => {
+  browser = await launch();
+  scratch = await mkdtemp(join(tmpdir(), "launchpad-e2e-"));
+});
+
+after(async () => {
+  for (const p of pages) {
+    assert.deepEqual(p.external, [], "requests left 127.0.0.1");
+    assert.deepEqual(p.errors, [], "uncaught errors in the page");
+  }
+  await browser?.close();
+});
+
+step("sign up: the server's userErrors next to the field, then an account and its organization", async () => {
+  const p = await page();
+  await p.goto(`${BASE_URL}/sign-up`);
+  await accessible(p, "sign-up page");
+  await screenshot(p, "sign-up");
+  // A password the server refuses (long enough for the form's own check, too easy to guess).
+  await p.getByLabel("E-mail").fill(`pub-${run}@example.com`);
+  await p.getByLabel("Password").fill("aaaaaaaaaaaa");
+  await p.getByRole("button", { name: "Sign up" }).click();
+  const password = p.getByLabel("Password");
+  await p.waitForFunction(() => document.querySelector("input[name=password]")?.getAttribute("aria-invalid") === "true");
+  const description = await password.getAttribute("aria-describedby");
+  assert.ok(description?.includes("error"), "the password's error is attached to the field");
+  state.publisherSlug = `pub-${run}`;
+  await signUp(p, { email: `pub-${run}@example.com`, organizationSlug: state.publisherSlug });
+  await p.getByRole("heading", { name: "Marketplace" }).waitFor();
+  state.publisher = p;
+});
+
+step("publish a signed package and watch its review status change live", async () => {
+  const p = state.publisher;
+  const { publicKey, privateKey } = generateKeyPairSync("ed25519");
+  const keyFile = join(scratch, "signing-key.pem");
+  await writeFile(keyFile, privateKey.export({ type: "pkcs8", format: "pem" }));
+  state.keyFile = keyFile;
+
+  await p.getByRole("link", { name: "Publish" }).click();
+  await p.getByRole("button", { name: "Become a publisher" }).click();
+  await p.getByLabel("Key name").fill("laptop");
+  await p.getByLabel("Public key (PEM)").fill(publicKey.export({ type: "spki", format: "pem" }).toString());
+  await p.getByRole("button", { name: "Register key" }).click();
+  await p.getByRole("cell", { name: "laptop", exact: true }).waitFor();
+  await p.getByLabel("Identity name").fill("release-workflow");
+  await p.getByLabel("Certificate identity").fill(`https://github.com/${state.publisherSlug}/hello/.github/workflows/release.yml@refs/heads/main`);
+  await p.getByRole("button", { name: "Register identity" }).click();
+  await p.getByRole("cell", { name: "release-workflow", exact: true }).waitFor();
+
+  // A package name the server refuses, its error next to the field; then the real one.
+  await p.getByLabel("Package name", { exact: true }).fill("Not A Name!");
+  await p.getByLabel("Title", { exact: true }).fill("Hello");
+  await p.getByRole("button", { name: "Create package" }).click();
+  await p.locator('form[aria-label="Create a package"] .field-error').first().waitFor();
+  await p.getByLabel("Package name", { exact: true }).fill(PACKAGE);
+  await p.getByLabel("Title", { exact: true }).fill("Hello from the Launchpad");
+  await p.getByLabel("Description").fill("Says hello.");
+  await p.getByLabel("Tags").fill("launchpad, demo");
+  await p.getByRole("button", { name: "Create package" }).click();
+  const fullName = `${state.publisherSlug}/${PACKAGE}`;
+  state.fullName = fullName;
+  await p.getByRole("link", { name: fullName }).waitFor();
+
+  await p.getByLabel("Package", { exact: true }).selectOption({ label: fullName });
+  await p.getByLabel("WPK archive").setInputFiles(WPK);
+  await p.getByLabel("Signing key (private, PEM)").setInputFiles(keyFile);
+  await p.getByRole("button", { name: "Sign and upload" }).click();
+  await p.getByText(/v1\.0\.0 submitted/).waitFor(TIMEOUT);
+  assert.equal(await p.getByLabel("Upload progress").getAttribute("value"), "1");
+  await p.getByRole("status", { name: "Status updates: live" }).waitFor(TIMEOUT);
+  await accessible(p, "publish page");
+  await screenshot(p, "publish");
+});
+
+step("a reviewer approves it; the publisher's page shows PUBLISHED without a reload", async () => {
+  const r = await page();
+  await signIn(r, REVIEWER.email, REVIEWER.password);
+  await r.getByRole("link", { name: "Review" }).click();
+  const title = `${state.fullName} v1.0.0`;
+  const form = r.getByRole("form", { name: `Review ${title}` });
+  await form.waitFor(TIMEOUT);
+  await accessible(r, "review queue");
+  await screenshot(r, "review");
+  await form.getByLabel(`Reason for ${title}`).fill("Manifest and code reviewed in the Launchpad.");
+  await form.getByRole("button", { name: "Approve" }).click();
+  await r.getByText(`${title}: now PUBLISHED.`).waitFor(TIMEOUT);
+  state.reviewer = r;
+
+  const live = state.publisher.getByTestId("live-status");
+  await live.filter({ hasText: "PUBLISHED" }).waitFor(TIMEOUT);
+  const history = await state.publisher.getByRole("list", { name: "Status history" }).innerText();
+  assert.match(history, /→ PUBLISHED/);
+  await state.publisher.getByRole("heading", { name: /Review status/ }).scrollIntoViewIfNeeded();
+  await screenshot(state.publisher, "publish-status");
+});
+
+step("a third organization finds and installs it, and downloads it with its digest shown", async () => {
+  const c = await page();
+  state.consumerSlug = `use-${run}`;
+  state.consumerEmail = `use-${run}@example.com`;
+  await signUp(c, { email: state.consumerEmail, organizationSlug: state.consumerSlug });
+  await c.getByRole("searchbox", { name: "Search" }).fill("Launchpad");
+  await c.getByLabel("Publisher").fill(state.publisherSlug);
+  await c.getByRole("button", { name: "Search" }).click();
+  await c.getByRole("link", { name: "Hello from the Launchpad" }).waitFor(TIMEOUT);
+  await accessible(c, "marketplace");
+  await screenshot(c, "marketplace");
+  await c.getByRole("link", { name: "Hello from the Launchpad" }).click();
+  await c.getByRole("button", { name: "Install" }).click();
+  await c.getByText("Installed:").waitFor(TIMEOUT);
+  await c.getByRole("button", { name: "Uninstall" }).waitFor();
+  await c.getByRole("button", { name: "Download v1.0.0" }).click();
+  const digest = await c.getByTestId("download-digest").innerText();
+  assert.match(digest, /^[0-9a-f]{64}$/);
+  await c.getByText("Key fingerprint").first().waitFor();
+  await accessible(c, "package page");
+  await screenshot(c, "package");
+  state.consumer = c;
+});
+
+step("a high-risk version needs a second reviewer; the installer upgrades to it", async () => {
+  const p = state.publisher;
+  await p.getByLabel("WPK archive").setInputFiles(RISKY_WPK);
+  await p.getByLabel("Signing key (private, PEM)").setInputFiles(state.keyFile);
+  await p.getByRole("button", { name: "Sign and upload" }).click();
+  await p.getByText(/v1\.1\.0 submitted/).waitFor(TIMEOUT);
+
+  const r = state.reviewer;
+  await r.reload();
+  const title = `${state.fullName} v1.1.0`;
+  const form = r.getByRole("form", { name: `Review ${title}` });
+  await form.waitFor(TIMEOUT);
+  const card = r.getByRole("listitem").filter({ has: form });
+  await card.getByText("second approval needed").waitFor();
+  await card.getByRole("list", { name: "Findings by rule" }).waitFor();
+  await accessible(r, "review queue with findings");
+  await screenshot(r, "review-findings");
+  await form.getByLabel(`Reason for ${title}`).fill("The credential is a documented example.");
+  await form.getByRole("button", { name: "Approve" }).click();
+  await r.getByText(/another reviewer must approve/).waitFor(TIMEOUT);
+  await p.getByTestId("live-status").filter({ hasText: "v1.1.0: IN_REVIEW" }).waitFor(TIMEOUT);
+
+  const second = await page();
+  await signIn(second, SECOND_REVIEWER.email, SECOND_REVIEWER.password);
+  await second.getByRole("link", { name: "Review" }).click();
+  const secondForm = second.getByRole("form", { name: `Review ${title}` });
+  await secondForm.getByLabel(`Reason for ${title}`).fill("Agreed.");
+  await secondForm.getByRole("button", { name: "Approve" }).click();
+  await second.getByText(`${title}: now PUBLISHED.`).waitFor(TIMEOUT);
+  await p.getByTestId("live-status").filter({ hasText: "v1.1.0: PUBLISHED" }).waitFor(TIMEOUT);
+
+  const c = state.consumer;
+  await c.reload();
+  await c.getByRole("button", { name: "Upgrade to v1.1.0" }).click();
+  await c.getByText("Installed:").locator("..").filter({ hasText: "v1.1.0" }).waitFor(TIMEOUT);
+});
+
+step("usage reported through the API appears on the billing chart without a reload", async () => {
+  const c = state.consumer;
+  await c.getByRole("link", { name: "Billing" }).click();
+  await c.getByRole("button", { name: new RegExp(`\\(${PLAN}\\)$`) }).click();
+  const total = c.getByTestId("usage-total-tokens");
+  await total.filter({ hasText: /^0$/ }).waitFor(TIMEOUT);
+  const api = await AtomClient.logIn(BASE_URL, { email: state.consumerEmail, password: PASSWORD });
+  const report = await api.reportUsage([{ meter: "tokens", quantity: "1520" }]);
+  assert.equal(report.accepted, 1);
+  await total.filter({ hasText: /^1520$/ }).waitFor(TIMEOUT);
+  const points = Number(await c.getByTestId("usage-chart-tokens").getAttribute("data-points"));
+  assert.ok(points >= 1, "the chart holds the new total");
+  await c.getByRole("heading", { name: "Upcoming invoice" }).waitFor();
+  await accessible(c, "billing page");
+  await screenshot(c, "billing");
+});
+
+step("a member's new role takes effect", async () => {
+  const owner = state.consumer;
+  const m = await page();
+  const memberEmail = `member-${run}@example.com`;
+  state.memberEmail = memberEmail;
+  await signUp(m, { email: memberEmail });
+
+  await owner.getByRole("link", { name: "Auth Studio" }).click();
+  await owner.getByLabel("E-mail to invite").fill(memberEmail);
+  await owner.getByLabel("Role", { exact: true }).selectOption("viewer");
+  await owner.getByRole("button", { name: "Invite" }).click();
+  const token = await owner.locator('[role=status]:has-text("Invitation token") code').innerText();
+
+  await m.getByRole("link", { name: "Organizations" }).click();
+  await m.getByLabel("Invitation token").fill(token);
+  await m.getByRole("button", { name: "Accept invitation" }).click();
+  await m.getByRole("heading", { name: "Marketplace" }).waitFor(TIMEOUT);
+  assert.equal(await m.getByLabel("Organization", { exact: true }).inputValue(), state.consumerSlug);
+  await m.getByRole("link", { name: "Billing" }).click();
+  await m.getByRole("heading", { name: /Budgets and alerts/ }).waitFor(TIMEOUT);
+  assert.equal(await m.getByRole("form", { name: "Create a budget" }).count(), 0, "a viewer cannot change budgets");
+
+  // The owner: the policy tester says no, the role is added, the tester says yes.
+  await owner.reload();
+  const test = owner.getByRole("form", { name: "Test a policy decision" });
+  await test.getByLabel("Subject").selectOption({ label: memberEmail });
+  await test.getByLabel("Resource").fill("billing");
+  await test.getByLabel("Action").fill("write");
+  await test.getByRole("button", { name: "Test" }).click();
+  await owner.getByText("denied").first().waitFor(TIMEOUT);
+  await owner.getByLabel(`Role to add to ${memberEmail}`).selectOption("billing");
+  await owner.getByRole("button", { name: `Add role to ${memberEmail}` }).click();
+  await owner.getByRole("button", { name: `Remove role billing from ${memberEmail}` }).waitFor(TIMEOUT);
+  await test.getByRole("button", { name: "Test" }).click();
+  await owner.getByText("allowed").first().waitFor(TIMEOUT);
+  await accessible(owner, "Auth Studio");
+  await screenshot(owner, "auth-studio");
+
+  await m.reload();
+  await m.getByRole("form", { name: "Create a budget" }).waitFor(TIMEOUT);
+});
+
+step("an audit entry arrives live", async () => {
+  const owner = state.consumer;
+  await owner.getByRole("link", { name: "Audit" }).click();
+  await owner.getByRole("status", { name: "Audit stream: live" }).waitFor(TIMEOUT);
+  await owner.getByTestId("chain-status").filter({ hasText: "verified" }).waitFor(TIMEOUT);
+  const rows = owner.getByRole("table", { name: "Audit entries" }).locator("tbody tr");
+  await rows.first().waitFor(TIMEOUT);
+  const before = await rows.count();
+  // An API key created elsewhere (through the SDK) is an audit entry of this organization.
+  const api = await AtomClient.logIn(BASE_URL, { email: state.consumerEmail, password: PASSWORD });
+  await api.request((await import("@atom-cloud/sdk")).CreateApiKeyDocument, { input: { name: `audit-${run}`, scopes: ["packages:read"] } });
+  await owner.waitForFunction(
+    (count) => document.querySelectorAll('table[aria-label="Audit entries"] tbody tr').length > count,
+    before,
+    TIMEOUT,
+  );
+  await owner.getByRole("cell", { name: "createApiKey" }).first().waitFor(TIMEOUT);
+  const [download] = await Promise.all([owner.waitForEvent("download"), owner.getByRole("button", { name: "Export (NDJSON)" }).click()]);
+  const exported = (await readFile(await download.path(), "utf8")).trim().split("\n").map((line) => JSON.parse(line));
+  assert.ok(exported.some((entry) => entry.action === "createApiKey"), "the export holds the new entry");
+  await accessible(owner, "audit page");
+  await screenshot(owner, "audit");
+});
+
+step("a second organization shows none of the first one's data; the switcher goes back", async () => {
+  const c = state.consumer;
+  await c.getByRole("link", { name: "Organizations" }).click();
+  const form = c.getByRole("form", { name: "Create an organization" });
+  await form.getByLabel("Organization name").fill(`Second ${run}`);
+  await form.getByLabel("Organization slug").fill(`second-${run}`);
+  await accessible(c, "organizations page");
+  await screenshot(c, "organizations");
+  await form.getByRole("button", { name: "Create organization" }).click();
+  await c.getByRole("heading", { name: "Auth Studio" }).waitFor(TIMEOUT);
+  const switcher = c.getByLabel("Organization", { exact: true });
+  assert.equal(await switcher.inputValue(), `second-${run}`);
+  await c.getByRole("heading", { name: "Members" }).waitFor(TIMEOUT);
+  await c.getByRole("cell", { name: `use-${run} <${state.consumerEmail}>`, exact: true }).waitFor(TIMEOUT);
+  assert.equal(await c.getByText(state.memberEmail).count(), 0, "the first organization's member is not listed");
+  await c.getByRole("link", { name: "Billing" }).click();
+  await c.getByText("No plan yet. Choose one:").waitFor(TIMEOUT);
+  await c.getByRole("link", { name: "Audit" }).click();
+  await c.getByTestId("chain-status").filter({ hasText: "verified" }).waitFor(TIMEOUT);
+  await c.getByRole("table", { name: "Audit entries" }).locator("tbody tr").first().waitFor(TIMEOUT);
+  assert.equal(await c.getByRole("cell", { name: "createApiKey" }).count(), 0, "the first organization's entries are not listed");
+
+  await switcher.selectOption(state.consumerSlug);
+  await c.getByRole("heading", { name: "Marketplace" }).waitFor(TIMEOUT);
+  assert.equal(await c.getByLabel("Organization", { exact: true }).inputValue(), state.consumerSlug);
+  await c.getByRole("link", { name: "Billing" }).click();
+  await c.getByTestId("usage-total-tokens").filter({ hasText: /^1520$/ }).waitFor(TIMEOUT);
+});
+
+step("GraphiQL opens with the token; other tabs share the session and its sign-out; sign in", async () => {
+  const p = state.consumer;
+  const [explorer] = await Promise.all([p.context().waitForEvent("page"), p.getByRole("link", { name: "GraphiQL" }).click()]);
+  await explorer.waitForLoadState();
+  await explorer.waitForFunction(() => document.body.innerText.includes("Bearer"), null, TIMEOUT);
+  assert.equal(new URL(explorer.url()).hash, "", "the token is taken out of the address");
+  await explorer.close();
+  // Another tab resumes the saved session, and follows this one when it signs out.
+  const tab = await p.context().newPage();
+  await tab.goto(`${BASE_URL}/billing`);
+  await tab.getByRole("heading", { name: "Billing", exact: true }).waitFor(TIMEOUT);
+  await p.getByRole("button", { name: "Sign out" }).click();
+  await p.getByRole("heading", { name: "Sign in" }).waitFor();
+  await tab.getByRole("heading", { name: "Sign in" }).waitFor(TIMEOUT);
+  await tab.close();
+  await accessible(p, "sign-in page");
+  await screenshot(p, "sign-in");
+  await signIn(p, state.consumerEmail, PASSWORD);
+});
+
+step("an expired or refused access token is refreshed silently", async () => {
+  const p = state.consumer;
+  const stored = () => p.evaluate(() => JSON.parse(window.localStorage.getItem("atom.launchpad.session")));
+  const store = (session) => p.evaluate((s) => window.localStorage.setItem("atom.launchpad.session", JSON.stringify(s)), session);
+  const signedIn = await stored();
+  // Past its expiry: the SDK refreshes before the first request.
+  await store({ ...signedIn, accessTokenExpiresAt: "2000-01-01T00:00:00Z" });
+  await p.goto(`${BASE_URL}/audit`);
+  await p.getByTestId("chain-status").filter({ hasText: "verified" }).waitFor(TIMEOUT);
+  const refreshed = await stored();
+  assert.notEqual(refreshed.refreshToken, signedIn.refreshToken, "a new refresh token was saved");
+  // Refused by the server: refreshed once, the requests sent again, the live stream resubscribed.
+  await store({ ...refreshed, accessToken: "not-a-token", accessTokenExpiresAt: null });
+  await p.goto(`${BASE_URL}/audit`);
+  await p.getByTestId("chain-status").filter({ hasText: "verified" }).waitFor(TIMEOUT);
+  await p.getByRole("status", { name: "Audit stream: live" }).waitFor(TIMEOUT);
+  const again = await stored();
+  assert.notEqual(again.refreshToken, refreshed.refreshToken);
+  assert.notEqual(again.accessToken, "not-a-token");
+  assert.equal(await p.getByRole("heading", { name: "Sign in" }).count(), 0);
+});

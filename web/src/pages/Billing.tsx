@@ -1,0 +1,388 @@
+// Billing: the plan, live usage per meter (usageUpdates), the upcoming invoice, invoices, budgets and
+// their alerts, and revenue for publishers and the platform.
+import {
+  BudgetAlertsDocument,
+  BudgetsDocument,
+  CreateBudgetDocument,
+  DeleteBudgetDocument,
+  ForbiddenError,
+  InvoicesDocument,
+  MetersDocument,
+  PlansDocument,
+  RevenueByMonthDocument,
+  RevenueByPackageDocument,
+  RevenueByPublisherDocument,
+  SubscribeDocument,
+  SubscriptionDocument,
+  UpcomingInvoiceDocument,
+  UsageSummaryDocument,
+  UsageUpdatesDocument,
+  unwrap,
+  type BudgetAlertsSubscription,
+  type InvoiceFieldsFragment,
+  type MeterFieldsFragment,
+} from "@atom-cloud/sdk";
+import { useRef, useState, type FormEvent } from "react";
+import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { Badge, ErrorState, FormMessages, LiveBadge, Loaded, SelectField, TextField } from "../components/ui";
+import { addUsagePoint, bucketPoints, formatMoney, major, type UsagePoint } from "../lib/charts";
+import { formErrors, NO_ERRORS, type FormErrors } from "../lib/errors";
+import { useLive, useLoad } from "../lib/hooks";
+import { useSession } from "../lib/session";
+
+const time = (ms: number) => new Date(ms).toLocaleTimeString();
+
+function Plan({ changed }: { changed: () => void }) {
+  const { client, can } = useSession();
+  const subscription = useLoad(() => client.request(SubscriptionDocument), [client]);
+  const plans = useLoad(() => client.request(PlansDocument, {}), [client]);
+  const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
+  return (
+    <section aria-labelledby="plan-heading" className="card">
+      <h2 id="plan-heading">Plan</h2>
+      <Loaded result={subscription} what="Loading your plan">
+        {({ subscription: current }) =>
+          current ? (
+            <p>
+              <strong>{current.plan.name}</strong> <Badge tone="good">{current.status}</Badge> · {formatMoney(current.plan.monthlyFee)} a month
+              · since {new Date(current.startedAt).toLocaleDateString()}
+            </p>
+          ) : (
+            <Loaded result={plans} what="Loading plans">
+              {({ plans: available }) => (
+                <div>
+                  <p>No plan yet. Choose one:</p>
+                  <FormMessages errors={errors} />
+                  <ul className="plain">
+                    {available.map((plan) => (
+                      <li key={plan.id}>
+                        {plan.name} ({formatMoney(plan.monthlyFee)} a month){" "}
+                        <button type="button" aria-label={`Subscribe to ${plan.name} (${plan.key})`} disabled={!can("billing:write")} onClick={async () => {
+                          try {
+                            unwrap((await client.request(SubscribeDocument, { input: { plan: plan.key } })).subscribe);
+                            subscription.reload();
+                            changed();
+                          } catch (error) {
+                            setErrors(formErrors(error));
+                          }
+                        }}>Subscribe</button>
+                      </li>
+                    ))}
+                  </ul>
+                </div>
+              )}
+            </Loaded>
+          )
+        }
+      </Loaded>
+    </section>
+  );
+}
+
+function UsageChart({ meter }: { meter: MeterFieldsFragment }) {
+  const { client } = useSession();
+  const [points, setPoints] = useState<UsagePoint[]>([]);
+  const [total, setTotal] = useState<string | null>(null);
+  const period = useRef<string | null>(null);
+  const live = useLive(
+    () => client.subscribe(UsageUpdatesDocument, { meter: meter.key }),
+    ({ usageUpdates }) => {
+      setTotal(usageUpdates.total);
+      setPoints((previous) => addUsagePoint(previous, usageUpdates, period));
+    },
+    [client, meter.key],
+  );
+  const daily = useLoad(() => client.request(UsageSummaryDocument, { meter: meter.key, granularity: "DAY" }), [client, meter.key]);
+  return (
+    <figure className="card chart" aria-labelledby={`usage-${meter.key}`}>
+      <figcaption id={`usage-${meter.key}`}>
+        <strong>{meter.name}</strong> ({meter.unit}) <LiveBadge state={live.state} label={`${meter.name} usage`} /> — this period:{" "}
+        <span data-testid={`usage-total-${meter.key}`}>{total ?? "…"}</span>
+      </figcaption>
+      {live.error ? <ErrorState error={live.error} /> : null}
+      <div className="chart-box" data-testid={`usage-chart-${meter.key}`} data-points={points.length}>
+        <ResponsiveContainer width="100%" height={180}>
+          <LineChart data={points}>
+            <CartesianGrid strokeDasharray="3 3" />
+            <XAxis dataKey="time" type="number" domain={["dataMin", "dataMax"]} tickFormatter={time} scale="time" />
+            <YAxis allowDecimals />
+            <Tooltip labelFormatter={(value) => time(Number(value))} />
+            <Line type="stepAfter" dataKey="total" name={`${meter.name} this period`} stroke="#2454d6" isAnimationActive={false} dot />
+          </LineChart>
+        </ResponsiveContainer>
+      </div>
+      <Loaded result={daily} what="Loading daily usage">
+        {({ usageSummary }) => (
+          <ResponsiveContainer width="100%" height={120}>
+            <BarChart data={bucketPoints(usageSummary.buckets)}>
+              <XAxis dataKey="time" tickFormatter={(ms: number) => new Date(ms).toLocaleDateString()} />
+              <YAxis />
+              <Tooltip labelFormatter={(value) => new Date(Number(value)).toLocaleDateString()} />
+              <Bar dataKey="total" name="per day" fill="#7a8fd6" isAnimationActive={false} />
+            </BarChart>
+          </ResponsiveContainer>
+        )}
+      </Loaded>
+    </figure>
+  );
+}
+
+function Usage() {
+  const { client } = useSession();
+  const meters = useLoad(() => client.request(MetersDocument), [client]);
+  return (
+    <section aria-labelledby="usage-heading">
+      <h2 id="usage-heading">Usage</h2>
+      <Loaded result={meters} what="Loading meters">
+        {({ meters: list }) => (
+          <div className="grid">
+            {list.map((meter) => (
+              <UsageChart key={meter.id} meter={meter} />
+            ))}
+          </div>
+        )}
+      </Loaded>
+    </section>
+  );
+}
+
+function Upcoming() {
+  const { client } = useSession();
+  const upcoming = useLoad(() => client.request(UpcomingInvoiceDocument, {}), [client]);
+  return (
+    <section aria-labelledby="upcoming-heading" className="card">
+      <h2 id="upcoming-heading">Upcoming invoice</h2>
+      <Loaded result={upcoming} what="Loading the upcoming invoice">
+        {({ upcomingInvoice }) =>
+          upcomingInvoice ? (
+            <>
+              <p>
+                {upcomingInvoice.period}: <strong>{formatMoney(upcomingInvoice.total)}</strong>
+              </p>
+              <InvoiceLines lines={upcomingInvoice.lines} />
+            </>
+          ) : (
+            <p>No upcoming invoice (no plan).</p>
+          )
+        }
+      </Loaded>
+    </section>
+  );
+}
+
+function InvoiceLines({ lines }: { lines: InvoiceFieldsFragment["lines"] }) {
+  return (
+    <table>
+      <thead>
+        <tr><th scope="col">Line</th><th scope="col">Quantity</th><th scope="col">Amount</th></tr>
+      </thead>
+      <tbody>
+        {lines.map((line, index) => (
+          <tr key={index}>
+            <td>{line.description}</td>
+            <td>{line.quantity}</td>
+            <td>{formatMoney(line.amount)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function Invoices() {
+  const { client } = useSession();
+  const invoices = useLoad(() => client.request(InvoicesDocument, { first: 24 }), [client]);
+  const [open, setOpen] = useState<string | null>(null);
+  return (
+    <section aria-labelledby="invoices-heading" className="card">
+      <h2 id="invoices-heading">Invoices</h2>
+      <Loaded result={invoices} what="Loading invoices">
+        {({ invoices: page }) =>
+          page.nodes.length === 0 ? (
+            <p>No invoices yet.</p>
+          ) : (
+            <ul className="plain">
+              {page.nodes.map((invoice) => (
+                <li key={invoice.id}>
+                  <button type="button" aria-expanded={open === invoice.id} onClick={() => setOpen(open === invoice.id ? null : invoice.id)}>
+                    {invoice.number ?? invoice.period} · {formatMoney(invoice.total)} · {invoice.status}
+                  </button>
+                  {open === invoice.id ? <InvoiceLines lines={invoice.lines} /> : null}
+                </li>
+              ))}
+            </ul>
+          )
+        }
+      </Loaded>
+    </section>
+  );
+}
+
+type Alert = BudgetAlertsSubscription["budgetAlerts"];
+
+function Budgets() {
+  const { client, can } = useSession();
+  const budgets = useLoad(() => client.request(BudgetsDocument), [client]);
+  const meters = useLoad(() => client.request(MetersDocument), [client]);
+  const [alerts, setAlerts] = useState<Alert[]>([]);
+  const live = useLive(() => client.subscribe(BudgetAlertsDocument), ({ budgetAlerts }) => setAlerts((a) => [budgetAlerts, ...a]), [client]);
+  const [form, setForm] = useState({ name: "", meter: "", threshold: "", hardLimit: false });
+  const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    try {
+      const { createBudget } = await client.request(CreateBudgetDocument, {
+        input: { name: form.name, meter: form.meter || null, threshold: form.threshold, hardLimit: form.hardLimit },
+      });
+      unwrap(createBudget);
+      setForm({ name: "", meter: "", threshold: "", hardLimit: false });
+      setErrors(NO_ERRORS);
+      budgets.reload();
+    } catch (error) {
+      setErrors(formErrors(error, ["name", "meter", "threshold", "hardLimit"]));
+    }
+  }
+  return (
+    <section aria-labelledby="budgets-heading" className="card">
+      <h2 id="budgets-heading">
+        Budgets and alerts <LiveBadge state={live.state} label="Budget alerts" />
+      </h2>
+      {alerts.length > 0 ? (
+        <ul aria-label="Budget alerts" className="alerts">
+          {alerts.map((alert, index) => (
+            <li key={index} role="alert">
+              {alert.name}: {alert.value} reached {alert.threshold} ({alert.period}){alert.hardLimit ? " — hard limit" : ""}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <Loaded result={budgets} what="Loading budgets">
+        {({ budgets: list }) => (
+          <ul className="plain">
+            {list.map((budget) => (
+              <li key={budget.id}>
+                {budget.name}: {budget.threshold} {budget.meter ? budget.meter.unit : "minor units due"} {budget.hardLimit ? <Badge tone="warn">hard limit</Badge> : null}{" "}
+                <button type="button" aria-label={`Delete budget ${budget.name}`} onClick={async () => {
+                  unwrap((await client.request(DeleteBudgetDocument, { input: { budgetId: budget.id } })).deleteBudget);
+                  budgets.reload();
+                }}>Delete</button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </Loaded>
+      {can("billing:write") ? (
+        <form onSubmit={submit} aria-label="Create a budget" noValidate>
+          <FormMessages errors={errors} />
+          <TextField label="Budget name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} errors={errors.fields.name} />
+          <SelectField label="Meter" value={form.meter} onChange={(e) => setForm({ ...form, meter: e.target.value })} errors={errors.fields.meter}>
+            <option value="">Amount due</option>
+            {(meters.data?.meters ?? []).map((meter) => <option key={meter.id} value={meter.key}>{meter.name}</option>)}
+          </SelectField>
+          <TextField label="Threshold" inputMode="decimal" value={form.threshold} onChange={(e) => setForm({ ...form, threshold: e.target.value })} errors={errors.fields.threshold} />
+          <label className="check">
+            <input type="checkbox" checked={form.hardLimit} onChange={(e) => setForm({ ...form, hardLimit: e.target.checked })} /> Hard limit
+          </label>
+          <button type="submit">Create budget</button>
+        </form>
+      ) : null}
+    </section>
+  );
+}
+
+function Revenue() {
+  const { client } = useSession();
+  // Revenue is for publishers and the platform operator: for anyone else the section says so.
+  const byMonth = useLoad(() => orForbidden(client.request(RevenueByMonthDocument, {})), [client]);
+  const byPackage = useLoad(() => orForbidden(client.request(RevenueByPackageDocument, {})), [client]);
+  // The platform operator's view: every publisher.
+  const byPublisher = useLoad(() => orForbidden(client.request(RevenueByPublisherDocument, {})), [client]);
+  if (byMonth.data === null && byPublisher.data === null) {
+    return (
+      <section aria-labelledby="revenue-heading" className="card">
+        <h2 id="revenue-heading">Revenue</h2>
+        <p>Revenue reports are for publishers and the platform operator.</p>
+      </section>
+    );
+  }
+  return (
+    <section aria-labelledby="revenue-heading" className="card">
+      <h2 id="revenue-heading">Revenue</h2>
+      <Loaded result={byMonth} what="Loading revenue">
+        {(data) =>
+          data === null || data.revenueByMonth.length === 0 ? (
+            <p>No revenue yet.</p>
+          ) : (
+            <ResponsiveContainer width="100%" height={200}>
+              <BarChart data={data.revenueByMonth.map((row) => ({ month: row.month, amount: major(row.amount), share: major(row.publisherShare) }))}>
+                <CartesianGrid strokeDasharray="3 3" />
+                <XAxis dataKey="month" />
+                <YAxis />
+                <Tooltip />
+                <Legend />
+                <Bar dataKey="amount" name="Billed" fill="#2454d6" isAnimationActive={false} />
+                <Bar dataKey="share" name="Publisher share" fill="#1f9d55" isAnimationActive={false} />
+              </BarChart>
+            </ResponsiveContainer>
+          )
+        }
+      </Loaded>
+      {byPublisher.data && byPublisher.data.revenueByPublisher.length > 0 ? (
+        <>
+          <h3>By publisher (platform)</h3>
+          <ResponsiveContainer width="100%" height={200}>
+            <BarChart data={byPublisher.data.revenueByPublisher.map((row) => ({ publisher: row.publisher?.namespace ?? row.publisherId, amount: major(row.amount), share: major(row.publisherShare) }))}>
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis dataKey="publisher" />
+              <YAxis />
+              <Tooltip />
+              <Legend />
+              <Bar dataKey="amount" name="Billed" fill="#2454d6" isAnimationActive={false} />
+              <Bar dataKey="share" name="Publisher share" fill="#1f9d55" isAnimationActive={false} />
+            </BarChart>
+          </ResponsiveContainer>
+        </>
+      ) : null}
+      <Loaded result={byPackage} what="Loading revenue by package">
+        {(data) =>
+          data === null || data.revenueByPackage.length === 0 ? null : (
+            <table>
+              <thead><tr><th scope="col">Package</th><th scope="col">Billed</th><th scope="col">Publisher share</th></tr></thead>
+              <tbody>
+                {data.revenueByPackage.map((row) => (
+                  <tr key={row.packageId}><td>{row.package?.fullName}</td><td>{formatMoney(row.amount)}</td><td>{formatMoney(row.publisherShare)}</td></tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }
+      </Loaded>
+    </section>
+  );
+}
+
+async function orForbidden<T>(request: Promise<T>): Promise<T | null> {
+  try {
+    return await request;
+  } catch (error) {
+    if (error instanceof ForbiddenError) return null;
+    throw error;
+  }
+}
+
+export function BillingPage() {
+  const [planVersion, setPlanVersion] = useState(0);
+  return (
+    <section>
+      <h1>Billing</h1>
+      <Plan changed={() => setPlanVersion((n) => n + 1)} />
+      <Usage />
+      <div className="grid">
+        <Upcoming key={planVersion} />
+        <Invoices />
+      </div>
+      <Budgets />
+      <Revenue />
+    </section>
+  );
+}

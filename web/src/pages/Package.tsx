@@ -1,0 +1,173 @@
+// A package: its versions with verification details and risk analysis; install, upgrade, uninstall; download.
+import {
+  CreateDownloadDocument,
+  InstallPackageDocument,
+  InstallsDocument,
+  PackageDocument,
+  PackageVersionsDocument,
+  UninstallPackageDocument,
+  unwrap,
+  type PackageVersionFieldsFragment,
+} from "@atom-cloud/sdk";
+import { useState } from "react";
+import { useParams } from "react-router-dom";
+import { Findings } from "../components/Findings";
+import { Badge, ErrorState, Loaded, statusTone } from "../components/ui";
+import { errorMessage } from "../lib/errors";
+import { useLoad } from "../lib/hooks";
+import { useSession } from "../lib/session";
+
+export function formatBytes(size: number): string {
+  if (size < 1024) return `${size} B`;
+  if (size < 1024 * 1024) return `${(size / 1024).toFixed(1)} KiB`;
+  return `${(size / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+function Verification({ version }: { version: PackageVersionFieldsFragment }) {
+  const v = version.verification;
+  return (
+    <dl className="details">
+      <dt>Verification</dt>
+      <dd>
+        <Badge tone={v.method ? "good" : "bad"}>✓ {v.method}</Badge>
+      </dd>
+      {v.identity ? (<><dt>Identity</dt><dd>{v.identity}</dd></>) : null}
+      {v.issuer ? (<><dt>Issuer</dt><dd>{v.issuer}</dd></>) : null}
+      {v.transparencyLogIndex !== null ? (<><dt>Log index</dt><dd>{v.transparencyLogIndex}</dd></>) : null}
+      {v.keyFingerprint ? (<><dt>Key fingerprint</dt><dd><code>{v.keyFingerprint}</code></dd></>) : null}
+      {v.signingIdentity ? (<><dt>Signing identity</dt><dd>{v.signingIdentity.name} ({v.signingIdentity.kind})</dd></>) : null}
+      <dt>sha256</dt>
+      <dd><code>{version.sha256}</code></dd>
+      <dt>Size</dt>
+      <dd>{formatBytes(version.size)}</dd>
+    </dl>
+  );
+}
+
+function Download({ version }: { version: PackageVersionFieldsFragment }) {
+  const { client } = useSession();
+  const [state, setState] = useState<{ sha256: string; filename: string; url: string } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <div>
+      <button
+        type="button"
+        onClick={async () => {
+          setError(null);
+          try {
+            const { createDownload } = await client.request(CreateDownloadDocument, { input: { versionId: version.id } });
+            const download = unwrap(createDownload, "download");
+            setState(download);
+          } catch (reason) {
+            setError(errorMessage(reason));
+          }
+        }}
+      >
+        Download v{version.version}
+      </button>
+      {state ? (
+        <p>
+          <a href={state.url} download={state.filename}>{state.filename}</a> · sha256 <code data-testid="download-digest">{state.sha256}</code>
+        </p>
+      ) : null}
+      {error ? <p className="field-error" role="alert">{error}</p> : null}
+    </div>
+  );
+}
+
+export function PackagePage() {
+  const { namespace, name } = useParams();
+  const fullName = `${namespace}/${name}`;
+  const { client, signedIn, can } = useSession();
+  const pkg = useLoad(() => client.request(PackageDocument, { fullName }), [client, fullName]);
+  const versions = useLoad(() => client.request(PackageVersionsDocument, { fullName, first: 50 }), [client, fullName]);
+  const installs = useLoad(async () => (signedIn ? (await client.request(InstallsDocument)).installs : []), [client, signedIn]);
+  const [actionError, setActionError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+
+  const installed = installs.data?.find((install) => install.active && install.package?.fullName === fullName);
+
+  async function act(run: () => Promise<unknown>) {
+    setBusy(true);
+    setActionError(null);
+    try {
+      await run();
+      installs.reload();
+      pkg.reload();
+    } catch (error) {
+      setActionError(error);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Loaded result={pkg} what="Loading the package">
+      {({ package: found }) =>
+        found === null ? (
+          <p>No package {fullName}.</p>
+        ) : (
+          <section>
+            <h1>{found.title || found.fullName}</h1>
+            <p className="muted">
+              {found.fullName} · by {found.publisher?.displayName} · {found.installCount} installs · {found.license ?? "no license"}
+            </p>
+            <p>{found.description}</p>
+            {signedIn && can("packages:install") ? (
+              <div className="actions" aria-label="Install">
+                {installed ? (
+                  <>
+                    <p>
+                      Installed: <Badge tone="good">v{installed.version?.version}</Badge>
+                    </p>
+                    {found.latestVersion && installed.version?.id !== found.latestVersion.id && found.latestVersion.status === "PUBLISHED" ? (
+                      <button type="button" disabled={busy} onClick={() => act(async () => {
+                        const { installPackage } = await client.request(InstallPackageDocument, { input: { packageId: found.id, versionId: found.latestVersion!.id } });
+                        unwrap(installPackage);
+                      })}>
+                        Upgrade to v{found.latestVersion.version}
+                      </button>
+                    ) : null}
+                    <button type="button" disabled={busy} onClick={() => act(async () => {
+                      const { uninstallPackage } = await client.request(UninstallPackageDocument, { input: { packageId: found.id } });
+                      unwrap(uninstallPackage);
+                    })}>
+                      Uninstall
+                    </button>
+                  </>
+                ) : (
+                  <button type="button" disabled={busy || !found.latestVersion} onClick={() => act(async () => {
+                    const { installPackage } = await client.request(InstallPackageDocument, { input: { packageId: found.id } });
+                    unwrap(installPackage);
+                  })}>
+                    Install
+                  </button>
+                )}
+                {actionError ? <ErrorState error={actionError} /> : null}
+              </div>
+            ) : null}
+            <h2>Versions</h2>
+            <Loaded result={versions} what="Loading versions">
+              {(data) => (
+                <ol className="versions">
+                  {(data.package?.versions.nodes ?? []).map((version) => (
+                    <li key={version.id} className="card">
+                      <h3>
+                        v{version.version} <Badge tone={statusTone(version.status)}>{version.status}</Badge>
+                      </h3>
+                      {version.statusReason ? <p>{version.statusReason}</p> : null}
+                      <Verification version={version} />
+                      <h4>Risk analysis</h4>
+                      <Findings analysis={version.analysis} />
+                      {signedIn ? <Download version={version} /> : null}
+                    </li>
+                  ))}
+                </ol>
+              )}
+            </Loaded>
+          </section>
+        )
+      }
+    </Loaded>
+  );
+}
