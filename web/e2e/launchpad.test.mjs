@@ -240,6 +240,8 @@ step("usage reported through the API appears on the billing chart without a relo
   const c = state.consumer;
   await c.getByRole("link", { name: "Billing" }).click();
   await c.getByRole("button", { name: new RegExp(`\\(${PLAN}\\)$`) }).click();
+  // The plan is ours once the page shows it; usage reported before that is refused (NO_SUBSCRIPTION).
+  await c.getByRole("region", { name: "Plan" }).getByText(/ a month · since /).waitFor(TIMEOUT);
   const total = c.getByTestId("usage-total-tokens");
   await total.filter({ hasText: /^0$/ }).waitFor(TIMEOUT);
   const api = await AtomClient.logIn(BASE_URL, { email: state.consumerEmail, password: PASSWORD });
