@@ -8,8 +8,6 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
-from strawberry.extensions.field_extension import FieldExtension
-from strawberry.permission import PermissionExtension
 from strawberry.types import Info
 
 from domain.audit import checkpoints as domain_checkpoints
@@ -20,16 +18,12 @@ from resolvers import audit_log as resolve
 from resolvers.context import Context
 from resolvers.errors import bad_user_input
 from resolvers.ids import to_global_id
-from resolvers.permissions import HasPermission, IsAuthenticated
+from resolvers.permissions import needs
 from schema.errors import UserError
 from schema.relay import Connection, Node, connection, page_request
 from schema.subscriptions import each
 
 MAX_CHECKPOINTS = 100
-
-
-def _needs(permission: str) -> list[FieldExtension]:
-    return [PermissionExtension(permissions=[IsAuthenticated(), HasPermission(permission)])]
 
 
 AuditRisk = strawberry.enum(Risk, name="AuditRisk", description="The risk level of an entry (docs/audit.md).")
@@ -244,7 +238,7 @@ class CreateAuditCheckpointPayload:
 class AuditQuery:
     @strawberry.field(
         description="The audit log of your organization (or the platform's), oldest first.",
-        extensions=_needs("audit:read"),
+        extensions=needs("audit:read"),
     )
     async def audit_log(
         self,
@@ -259,7 +253,7 @@ class AuditQuery:
         page = await resolve.log(info.context, where, page_request(first, after, last, before))
         return connection(page, AuditEntry.from_model, lambda m: m.id)
 
-    @strawberry.field(description="The newest checkpoints of a chain.", extensions=_needs("audit:read"))
+    @strawberry.field(description="The newest checkpoints of a chain.", extensions=needs("audit:read"))
     async def audit_checkpoints(
         self, info: Info[Context, Any], platform: bool = False, limit: int = 20
     ) -> list[AuditCheckpoint]:
@@ -270,7 +264,7 @@ class AuditQuery:
 
     @strawberry.field(
         description="The audit path proving an entry is in a checkpoint's tree.",
-        extensions=_needs("audit:read"),
+        extensions=needs("audit:read"),
     )
     async def audit_inclusion_proof(
         self, info: Info[Context, Any], entry_id: strawberry.ID, checkpoint: strawberry.ID
@@ -286,7 +280,7 @@ class AuditQuery:
 
     @strawberry.field(
         description="Proof that a newer checkpoint's tree extends an older one's.",
-        extensions=_needs("audit:read"),
+        extensions=needs("audit:read"),
     )
     async def audit_consistency_proof(
         self, info: Info[Context, Any], from_checkpoint: strawberry.ID, to_checkpoint: strawberry.ID
@@ -301,7 +295,7 @@ class AuditQuery:
     @strawberry.field(
         description="Recompute a chain (optionally the entries of a time span) and its checkpoints; "
         "reports the first broken entry.",
-        extensions=_needs("audit:read"),
+        extensions=needs("audit:read"),
     )
     async def verify_audit_chain(
         self,
@@ -325,7 +319,7 @@ class AuditQuery:
 class AuditMutation:
     @strawberry.mutation(
         description="Sign a checkpoint of your organization's chain now (the server also does so hourly).",
-        extensions=_needs("audit:read"),
+        extensions=needs("audit:read"),
     )
     async def create_audit_checkpoint(
         self, info: Info[Context, Any], input: CreateAuditCheckpointInput | None = None

@@ -25,7 +25,7 @@ from resolvers.context import Context
 from resolvers.errors import UserErrorData
 from resolvers.ids import to_global_id
 from resolvers.mutations import Outcome
-from resolvers.permissions import HasPermission, IsAuthenticated, allowed_in, require_in
+from resolvers.permissions import IsAuthenticated, allowed_in, needs, require_in
 from schema.errors import UserError
 from schema.node import register_node
 from schema.relay import Connection, Node, NodeT, connection, page_request
@@ -664,10 +664,6 @@ def _authenticated() -> list[FieldExtension]:
     return [PermissionExtension(permissions=[IsAuthenticated()])]
 
 
-def _needs(permission: str) -> list[FieldExtension]:
-    return [PermissionExtension(permissions=[IsAuthenticated(), HasPermission(permission)])]
-
-
 # ---------------------------------------------------------------- root fields
 
 
@@ -688,7 +684,7 @@ class AuthQuery:
 
     @strawberry.field(
         description="Policy tester: would this member or API key be allowed `resource:action` here?",
-        extensions=_needs("roles:read"),
+        extensions=needs("roles:read"),
     )
     async def authorize(
         self,
@@ -705,7 +701,7 @@ class AuthQuery:
         return AuthorizationDecision.from_decision(decision)
 
     @strawberry.field(
-        description="Rules added and removed between two policy versions.", extensions=_needs("roles:read")
+        description="Rules added and removed between two policy versions.", extensions=needs("roles:read")
     )
     async def policy_diff(
         self,
@@ -773,7 +769,7 @@ class AuthMutation:
         )
 
     @strawberry.mutation(
-        description="Invite someone by e-mail with a role.", extensions=_needs("members:invite")
+        description="Invite someone by e-mail with a role.", extensions=needs("members:invite")
     )
     async def invite_member(self, info: Info[Context, Any], input: InviteMemberInput) -> InviteMemberPayload:
         outcome = await resolve.invite_member(info.context, email=input.email, role=input.role)
@@ -796,7 +792,7 @@ class AuthMutation:
             user_errors=auth_errors(outcome.user_errors),
         )
 
-    @strawberry.mutation(description="Remove a member (or leave).", extensions=_needs("members:remove"))
+    @strawberry.mutation(description="Remove a member (or leave).", extensions=needs("members:remove"))
     async def remove_member(self, info: Info[Context, Any], input: RemoveMemberInput) -> RemoveMemberPayload:
         outcome = await resolve.remove_member(info.context, membership_id=str(input.membership_id))
         return RemoveMemberPayload(
@@ -805,7 +801,7 @@ class AuthMutation:
         )
 
     @strawberry.mutation(
-        description="Create an API key; its secret is returned once.", extensions=_needs("api_keys:write")
+        description="Create an API key; its secret is returned once.", extensions=needs("api_keys:write")
     )
     async def create_api_key(self, info: Info[Context, Any], input: CreateApiKeyInput) -> CreateApiKeyPayload:
         outcome = await resolve.create_api_key(
@@ -818,7 +814,7 @@ class AuthMutation:
             user_errors=auth_errors(outcome.user_errors),
         )
 
-    @strawberry.mutation(description="Revoke an API key at once.", extensions=_needs("api_keys:write"))
+    @strawberry.mutation(description="Revoke an API key at once.", extensions=needs("api_keys:write"))
     async def revoke_api_key(self, info: Info[Context, Any], input: RevokeApiKeyInput) -> RevokeApiKeyPayload:
         outcome = await resolve.revoke_api_key(info.context, api_key_id=str(input.api_key_id))
         return RevokeApiKeyPayload(
@@ -826,14 +822,14 @@ class AuthMutation:
             user_errors=auth_errors(outcome.user_errors),
         )
 
-    @strawberry.mutation(description="Create a custom role.", extensions=_needs("roles:write"))
+    @strawberry.mutation(description="Create a custom role.", extensions=needs("roles:write"))
     async def create_role(self, info: Info[Context, Any], input: CreateRoleInput) -> RolePayload:
         outcome = await resolve.create_role(
             info.context, name=input.name, description=input.description, permissions=input.permissions
         )
         return _role_payload(outcome)
 
-    @strawberry.mutation(description="Grant a permission to a custom role.", extensions=_needs("roles:write"))
+    @strawberry.mutation(description="Grant a permission to a custom role.", extensions=needs("roles:write"))
     async def grant_permission(self, info: Info[Context, Any], input: RolePermissionInput) -> RolePayload:
         outcome = await resolve.set_role_permission(
             info.context, role=input.role, permission=input.permission, granted=True
@@ -841,7 +837,7 @@ class AuthMutation:
         return _role_payload(outcome)
 
     @strawberry.mutation(
-        description="Revoke a permission from a custom role.", extensions=_needs("roles:write")
+        description="Revoke a permission from a custom role.", extensions=needs("roles:write")
     )
     async def revoke_permission(self, info: Info[Context, Any], input: RolePermissionInput) -> RolePayload:
         outcome = await resolve.set_role_permission(
@@ -849,15 +845,13 @@ class AuthMutation:
         )
         return _role_payload(outcome)
 
-    @strawberry.mutation(description="Give a member or API key a role.", extensions=_needs("roles:write"))
+    @strawberry.mutation(description="Give a member or API key a role.", extensions=needs("roles:write"))
     async def assign_role(
         self, info: Info[Context, Any], input: RoleAssignmentInput
     ) -> RoleAssignmentPayload:
         return await _assignment(info, input, assigned=True)
 
-    @strawberry.mutation(
-        description="Take a role from a member or API key.", extensions=_needs("roles:write")
-    )
+    @strawberry.mutation(description="Take a role from a member or API key.", extensions=needs("roles:write"))
     async def unassign_role(
         self, info: Info[Context, Any], input: RoleAssignmentInput
     ) -> RoleAssignmentPayload:

@@ -26,7 +26,7 @@ from resolvers.context import Context
 from resolvers.errors import UserErrorData
 from resolvers.ids import to_global_id
 from resolvers.mutations import Outcome
-from resolvers.permissions import HasPermission, IsAuthenticated
+from resolvers.permissions import IsAuthenticated, needs
 from schema.errors import UserError
 from schema.marketplace import Package, Publisher
 from schema.node import register_node
@@ -88,10 +88,6 @@ def billing_errors(errors: list[UserErrorData]) -> list[BillingError]:
         )
         for e in errors
     ]
-
-
-def _needs(permission: str) -> list[FieldExtension]:
-    return [PermissionExtension(permissions=[IsAuthenticated(), HasPermission(permission)])]
 
 
 def _signed_in() -> list[FieldExtension]:
@@ -658,7 +654,7 @@ class BillingQuery:
         return [Plan.from_model(p) for p in await resolve.plans(info.context, include_inactive)]
 
     @strawberry.field(
-        description="Your organization's current plan subscription.", extensions=_needs("billing:read")
+        description="Your organization's current plan subscription.", extensions=needs("billing:read")
     )
     async def subscription(self, info: Info[Context, Any]) -> PlanSubscription | None:
         row = await resolve.subscription(info.context)
@@ -667,7 +663,7 @@ class BillingQuery:
     @strawberry.field(
         description="The current period's invoice so far; null before the first plan. "
         "The platform operator may name another organization.",
-        extensions=_needs("billing:read"),
+        extensions=needs("billing:read"),
     )
     async def upcoming_invoice(
         self, info: Info[Context, Any], organization_id: strawberry.ID | None = None
@@ -676,7 +672,7 @@ class BillingQuery:
         return UpcomingInvoice.from_draft(d) if d else None
 
     @strawberry.field(
-        description="Finalized invoices, newest first by id order.", extensions=_needs("billing:read")
+        description="Finalized invoices, newest first by id order.", extensions=needs("billing:read")
     )
     async def invoices(
         self,
@@ -696,13 +692,13 @@ class BillingQuery:
         )
         return connection(page, Invoice.from_model, lambda m: m.id)
 
-    @strawberry.field(description="Your organization's budgets.", extensions=_needs("billing:read"))
+    @strawberry.field(description="Your organization's budgets.", extensions=needs("billing:read"))
     async def budgets(self, info: Info[Context, Any]) -> list[Budget]:
         return [Budget.from_model(b) for b in await resolve.budgets(info.context)]
 
     @strawberry.field(
         description="A meter over a period (YYYY-MM, default the current one) in hour or day buckets.",
-        extensions=_needs("billing:read"),
+        extensions=needs("billing:read"),
     )
     async def usage_summary(
         self,
@@ -729,7 +725,7 @@ class BillingQuery:
 
     @strawberry.field(
         description="Revenue per month from finalized, non-void invoices (YYYY-MM bounds, inclusive).",
-        extensions=_needs("billing:read"),
+        extensions=needs("billing:read"),
     )
     async def revenue_by_month(
         self,
@@ -745,7 +741,7 @@ class BillingQuery:
             for r in rows
         ]
 
-    @strawberry.field(description="Package charges per package.", extensions=_needs("billing:read"))
+    @strawberry.field(description="Package charges per package.", extensions=needs("billing:read"))
     async def revenue_by_package(
         self,
         info: Info[Context, Any],
@@ -764,7 +760,7 @@ class BillingQuery:
             for r in rows
         ]
 
-    @strawberry.field(description="Package charges per publisher.", extensions=_needs("billing:read"))
+    @strawberry.field(description="Package charges per publisher.", extensions=needs("billing:read"))
     async def revenue_by_publisher(
         self,
         info: Info[Context, Any],
@@ -788,7 +784,7 @@ class BillingQuery:
 class BillingMutation:
     @strawberry.mutation(
         description="Report up to 1,000 usage events: all are acknowledged, or none is stored.",
-        extensions=_needs("usage:write"),
+        extensions=needs("usage:write"),
     )
     async def report_usage(self, info: Info[Context, Any], input: ReportUsageInput) -> ReportUsagePayload:
         events = [
@@ -809,9 +805,7 @@ class BillingMutation:
             user_errors=billing_errors(outcome.user_errors),
         )
 
-    @strawberry.mutation(
-        description="Define a meter (platform operator).", extensions=_needs("billing:write")
-    )
+    @strawberry.mutation(description="Define a meter (platform operator).", extensions=needs("billing:write"))
     async def create_meter(self, info: Info[Context, Any], input: CreateMeterInput) -> MeterPayload:
         outcome = await resolve.create_meter(
             info.context,
@@ -827,7 +821,7 @@ class BillingMutation:
             user_errors=billing_errors(outcome.user_errors),
         )
 
-    @strawberry.mutation(description="Define a plan (platform operator).", extensions=_needs("billing:write"))
+    @strawberry.mutation(description="Define a plan (platform operator).", extensions=needs("billing:write"))
     async def create_plan(self, info: Info[Context, Any], input: CreatePlanInput) -> PlanPayload:
         prices = [PriceInput(meter=p.meter, spec=p.spec()) for p in input.prices]
         return _plan_payload(
@@ -843,25 +837,25 @@ class BillingMutation:
 
     @strawberry.mutation(
         description="Open or close a plan to new subscriptions (platform operator).",
-        extensions=_needs("billing:write"),
+        extensions=needs("billing:write"),
     )
     async def set_plan_active(self, info: Info[Context, Any], input: SetPlanActiveInput) -> PlanPayload:
         return _plan_payload(await resolve.set_plan_active(info.context, key=input.plan, active=input.active))
 
     @strawberry.mutation(
         description="Start a plan, or change to another now (fees prorated by the second).",
-        extensions=_needs("billing:write"),
+        extensions=needs("billing:write"),
     )
     async def subscribe(self, info: Info[Context, Any], input: SubscribeInput) -> SubscriptionPayload:
         return _subscription_payload(
             await resolve.subscribe(info.context, plan_key=input.plan, billing_email=input.billing_email)
         )
 
-    @strawberry.mutation(description="End the plan now.", extensions=_needs("billing:write"))
+    @strawberry.mutation(description="End the plan now.", extensions=needs("billing:write"))
     async def cancel_subscription(self, info: Info[Context, Any]) -> SubscriptionPayload:
         return _subscription_payload(await resolve.cancel_subscription(info.context))
 
-    @strawberry.mutation(description="Add a budget.", extensions=_needs("billing:write"))
+    @strawberry.mutation(description="Add a budget.", extensions=needs("billing:write"))
     async def create_budget(self, info: Info[Context, Any], input: CreateBudgetInput) -> BudgetPayload:
         return _budget_payload(
             await resolve.create_budget(
@@ -873,14 +867,14 @@ class BillingMutation:
             )
         )
 
-    @strawberry.mutation(description="Remove a budget.", extensions=_needs("billing:write"))
+    @strawberry.mutation(description="Remove a budget.", extensions=needs("billing:write"))
     async def delete_budget(self, info: Info[Context, Any], input: DeleteBudgetInput) -> BudgetPayload:
         return _budget_payload(await resolve.delete_budget(info.context, budget_id=str(input.budget_id)))
 
     @strawberry.mutation(
         description="Finalize an ended period's invoice now (platform operator; "
         "the server also does it by itself).",
-        extensions=_needs("billing:write"),
+        extensions=needs("billing:write"),
     )
     async def finalize_invoice(self, info: Info[Context, Any], input: FinalizeInvoiceInput) -> InvoicePayload:
         return _invoice_payload(
@@ -890,7 +884,7 @@ class BillingMutation:
         )
 
     @strawberry.mutation(
-        description="Void an open invoice (platform operator).", extensions=_needs("billing:write")
+        description="Void an open invoice (platform operator).", extensions=needs("billing:write")
     )
     async def void_invoice(self, info: Info[Context, Any], input: VoidInvoiceInput) -> InvoicePayload:
         return _invoice_payload(
@@ -899,7 +893,7 @@ class BillingMutation:
 
     @strawberry.mutation(
         description="Record a payment made outside Stripe (platform operator).",
-        extensions=_needs("billing:write"),
+        extensions=needs("billing:write"),
     )
     async def mark_invoice_paid(
         self, info: Info[Context, Any], input: MarkInvoicePaidInput

@@ -8,9 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any, Protocol, cast
 
 import strawberry
-from strawberry.extensions.field_extension import FieldExtension
 from strawberry.file_uploads import Upload as StrawberryUpload
-from strawberry.permission import PermissionExtension
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
@@ -21,7 +19,7 @@ from resolvers.context import Context
 from resolvers.errors import UserErrorData
 from resolvers.ids import to_global_id
 from resolvers.mutations import Outcome
-from resolvers.permissions import HasPermission, IsAuthenticated
+from resolvers.permissions import needs
 from schema.auth import Organization
 from schema.contracts import PUBLIC
 from schema.errors import UserError
@@ -56,10 +54,6 @@ def market_errors(errors: list[UserErrorData]) -> list[MarketplaceError]:
         )
         for e in errors
     ]
-
-
-def _needs(permission: str) -> list[FieldExtension]:
-    return [PermissionExtension(permissions=[IsAuthenticated(), HasPermission(permission)])]
 
 
 @strawberry.federation.type(
@@ -652,7 +646,7 @@ class MarketplaceQuery:
         return Package.from_model(row) if row else None
 
     @strawberry.field(
-        description="Versions waiting for review that you may review.", extensions=_needs("packages:review")
+        description="Versions waiting for review that you may review.", extensions=needs("packages:review")
     )
     async def review_queue(
         self,
@@ -670,7 +664,7 @@ class MarketplaceQuery:
         row = await resolve.own_publisher(info.context)
         return Publisher.from_model(row) if row else None
 
-    @strawberry.field(description="Your organization's active installs.", extensions=_needs("packages:read"))
+    @strawberry.field(description="Your organization's active installs.", extensions=needs("packages:read"))
     async def installs(self, info: Info[Context, Any]) -> list[Install]:
         return [Install.from_model(r) for r in await resolve.installs(info.context)]
 
@@ -678,7 +672,7 @@ class MarketplaceQuery:
 @strawberry.type
 class MarketplaceMutation:
     @strawberry.mutation(
-        description="Register your organization as a publisher.", extensions=_needs("packages:publish")
+        description="Register your organization as a publisher.", extensions=needs("packages:publish")
     )
     async def become_publisher(
         self, info: Info[Context, Any], input: BecomePublisherInput
@@ -692,7 +686,7 @@ class MarketplaceMutation:
         )
 
     @strawberry.mutation(
-        description="Register a Sigstore signing identity.", extensions=_needs("packages:publish")
+        description="Register a Sigstore signing identity.", extensions=needs("packages:publish")
     )
     async def register_sigstore_identity(
         self, info: Info[Context, Any], input: RegisterSigstoreIdentityInput
@@ -703,7 +697,7 @@ class MarketplaceMutation:
         return _identity_payload(outcome)
 
     @strawberry.mutation(
-        description="Register a public key (ECDSA P-256 or Ed25519).", extensions=_needs("packages:publish")
+        description="Register a public key (ECDSA P-256 or Ed25519).", extensions=needs("packages:publish")
     )
     async def register_public_key(
         self, info: Info[Context, Any], input: RegisterPublicKeyInput
@@ -715,7 +709,7 @@ class MarketplaceMutation:
 
     @strawberry.mutation(
         description="Revoke a signing identity; what it signed stays published, marked.",
-        extensions=_needs("packages:publish"),
+        extensions=needs("packages:publish"),
     )
     async def revoke_signing_identity(
         self, info: Info[Context, Any], input: RevokeSigningIdentityInput
@@ -726,7 +720,7 @@ class MarketplaceMutation:
         return _identity_payload(outcome)
 
     @strawberry.mutation(
-        description="Create a package under your namespace.", extensions=_needs("packages:publish")
+        description="Create a package under your namespace.", extensions=needs("packages:publish")
     )
     async def create_package(self, info: Info[Context, Any], input: CreatePackageInput) -> PackagePayload:
         pricing = input.pricing or PricingInput()
@@ -751,9 +745,7 @@ class MarketplaceMutation:
             user_errors=market_errors(outcome.user_errors),
         )
 
-    @strawberry.mutation(
-        description="Get a URL to PUT an artifact to.", extensions=_needs("packages:publish")
-    )
+    @strawberry.mutation(description="Get a URL to PUT an artifact to.", extensions=needs("packages:publish"))
     async def create_upload(self, info: Info[Context, Any], input: CreateUploadInput) -> CreateUploadPayload:
         outcome = await resolve.create_upload(info.context, filename=input.filename)
         ticket = outcome.result
@@ -771,7 +763,7 @@ class MarketplaceMutation:
 
     @strawberry.mutation(
         description="Verify, analyse and submit an uploaded artifact as a new version.",
-        extensions=_needs("packages:publish"),
+        extensions=needs("packages:publish"),
     )
     async def publish_version(self, info: Info[Context, Any], input: PublishVersionInput) -> VersionPayload:
         outcome = await resolve.publish_version(
@@ -789,7 +781,7 @@ class MarketplaceMutation:
             "The only operation that accepts multipart; the request needs an `Apollo-Require-Preflight` "
             "or `X-Atom-CSRF` header."
         ),
-        extensions=_needs("packages:publish"),
+        extensions=needs("packages:publish"),
     )
     async def publish_version_upload(
         self, info: Info[Context, Any], input: PublishVersionUploadInput
@@ -817,7 +809,7 @@ class MarketplaceMutation:
         return _version_payload(outcome)
 
     @strawberry.mutation(
-        description="Take a submitted version into review.", extensions=_needs("packages:review")
+        description="Take a submitted version into review.", extensions=needs("packages:review")
     )
     async def start_review(self, info: Info[Context, Any], input: ReviewInput) -> VersionPayload:
         return _version_payload(
@@ -828,7 +820,7 @@ class MarketplaceMutation:
 
     @strawberry.mutation(
         description="Approve a version; with enough approvals it is published.",
-        extensions=_needs("packages:review"),
+        extensions=needs("packages:review"),
     )
     async def approve_version(self, info: Info[Context, Any], input: ReviewInput) -> VersionPayload:
         return _version_payload(
@@ -837,7 +829,7 @@ class MarketplaceMutation:
             )
         )
 
-    @strawberry.mutation(description="Reject a version, with a reason.", extensions=_needs("packages:review"))
+    @strawberry.mutation(description="Reject a version, with a reason.", extensions=needs("packages:review"))
     async def reject_version(self, info: Info[Context, Any], input: ReviewInput) -> VersionPayload:
         return _version_payload(
             await resolve.review_step(
@@ -846,7 +838,7 @@ class MarketplaceMutation:
         )
 
     @strawberry.mutation(
-        description="Withdraw one of your published versions.", extensions=_needs("packages:publish")
+        description="Withdraw one of your published versions.", extensions=needs("packages:publish")
     )
     async def yank_version(self, info: Info[Context, Any], input: ReviewInput) -> VersionPayload:
         return _version_payload(
@@ -856,7 +848,7 @@ class MarketplaceMutation:
         )
 
     @strawberry.mutation(
-        description="Revoke a published version (platform reviewers).", extensions=_needs("packages:review")
+        description="Revoke a published version (platform reviewers).", extensions=needs("packages:review")
     )
     async def revoke_version(self, info: Info[Context, Any], input: ReviewInput) -> VersionPayload:
         return _version_payload(
@@ -866,7 +858,7 @@ class MarketplaceMutation:
         )
 
     @strawberry.mutation(
-        description="Install or change the installed version.", extensions=_needs("packages:install")
+        description="Install or change the installed version.", extensions=needs("packages:install")
     )
     async def install_package(self, info: Info[Context, Any], input: InstallPackageInput) -> InstallPayload:
         outcome = await resolve.install_package(
@@ -876,7 +868,7 @@ class MarketplaceMutation:
         )
         return _install_payload(outcome)
 
-    @strawberry.mutation(description="Uninstall a package.", extensions=_needs("packages:install"))
+    @strawberry.mutation(description="Uninstall a package.", extensions=needs("packages:install"))
     async def uninstall_package(
         self, info: Info[Context, Any], input: UninstallPackageInput
     ) -> InstallPayload:
@@ -885,7 +877,7 @@ class MarketplaceMutation:
         )
 
     @strawberry.mutation(
-        description="A short-lived download link and the digest to check.", extensions=_needs("packages:read")
+        description="A short-lived download link and the digest to check.", extensions=needs("packages:read")
     )
     async def create_download(
         self, info: Info[Context, Any], input: CreateDownloadInput
