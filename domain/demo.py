@@ -80,7 +80,8 @@ async def seed_demo(session: AsyncSession, engine: PolicyEngine) -> DemoCredenti
 
 async def _seed_billing(session: AsyncSession, org: Organization, principal: Principal) -> None:
     """Acme runs the demo platform (so its finance member sees platform revenue too), offers two plans,
-    is on the Team plan since the start of the month and has used it every day since."""
+    is on the Team plan since the start of last month and has used it every day since (last month's
+    invoice is made by `server.demo` once the rest of the history is in place)."""
     org.platform_operator = True
     await session.flush()
     per_unit = rating.PriceModel.PER_UNIT
@@ -130,18 +131,27 @@ async def _seed_billing(session: AsyncSession, org: Organization, principal: Pri
         session, principal, plan_key="team", billing_email="finance@acme.example"
     )
     now = clock.now()
-    subscription.started_at = period_of(now).start  # the demo tenant has been on it all month
+    # the demo tenant has been on it since last month
+    subscription.started_at = period_of(period_of(now).start - timedelta(days=1)).start
     events = []
     day = subscription.started_at
     while day < now:
-        n = day.day
+        n = day.day + day.month
         events += [
             EventInput(
-                "tokens", Decimal(180_000 + 7_919 * n % 50_000), day + timedelta(hours=9), f"demo-tokens-{n}"
+                "tokens",
+                Decimal(180_000 + 7_919 * n % 50_000),
+                day + timedelta(hours=9),
+                f"demo-tokens-{day:%Y%m%d}",
             ),
-            EventInput("tool_calls", Decimal(40 + n * 3 % 25), day + timedelta(hours=10), f"demo-calls-{n}"),
             EventInput(
-                "job_minutes", Decimal(25 + n * 7 % 40), day + timedelta(hours=11), f"demo-minutes-{n}"
+                "tool_calls", Decimal(40 + n * 3 % 25), day + timedelta(hours=10), f"demo-calls-{day:%Y%m%d}"
+            ),
+            EventInput(
+                "job_minutes",
+                Decimal(25 + n * 7 % 40),
+                day + timedelta(hours=11),
+                f"demo-minutes-{day:%Y%m%d}",
             ),
         ]
         day += timedelta(days=1)

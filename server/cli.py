@@ -48,12 +48,20 @@ async def _seed(settings: Settings, *, only_if_empty: bool) -> None:
     if credentials is None:
         click.echo(f"demo organization '{demo.DEMO_ORG_SLUG}' exists already")
         return
+    from server.demo import PUBLISHER_OWNER, PUBLISHER_SLUG, seed_showcase
+
+    files = await seed_showcase(settings, api_key=credentials.api_key)
     click.echo("")
     click.echo(f"Demo data created in organization '{credentials.organization_slug}'.")
     click.echo(f"  Log in as any of these users with password: {credentials.password}")
     for email, role in credentials.users:
         click.echo(f"    {email:24} ({role})")
     click.echo(f"  Demo API key (shown once): {credentials.api_key}")
+    click.echo(
+        f"  Publisher organization '{PUBLISHER_SLUG}' (its packages are in the marketplace): "
+        f"{PUBLISHER_OWNER}"
+    )
+    click.echo(f"  To publish from the Launchpad: {files.next_version} signed with {files.signing_key}")
     click.echo(
         f'  Try: mutation {{ logIn(input: {{email: "{credentials.users[0][0]}", '
         f'password: "{credentials.password}"}}) {{ session {{ accessToken }} }} }}'

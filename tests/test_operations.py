@@ -3,6 +3,8 @@ with secrets redacted, and the `atom seed --demo` command."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import json
 import logging
@@ -412,3 +414,161 @@ def test_seed_twice_reports_the_organization_exists(seeded: Seeded) -> None:
     assert again.returncode == 0, again.stderr
     assert "demo organization 'acme' exists already" in again.stdout
     assert "atom_" not in again.stdout  # no second key
+
+
+# ---------------------------------------------------------------- the demo's marketplace and history
+# `atom seed --demo` plays a publisher, a reviewer and a customer through the API (server/demo.py):
+# these tests read what a first look at the Launchpad shows, through the same API.
+
+
+async def _log_in(gql: GraphQL, email: str, password: str) -> str:
+    payload = (await gql(LOG_IN, {"input": {"email": email, "password": password}}))["logIn"]
+    assert payload["userErrors"] == [], (email, payload)
+    return str(payload["session"]["accessToken"])
+
+
+def test_seed_prints_the_publisher_and_the_files_to_publish_with(seeded: Seeded) -> None:
+    assert "Publisher organization 'globex'" in seeded.stdout
+    assert "owner@globex.example" in seeded.stdout
+    key, archive = (
+        seeded.home / "demo" / "acme-release-key.pem",
+        seeded.home / "demo" / "release-notes-1.1.0.tar.gz",
+    )
+    assert f"{archive} signed with {key}" in seeded.stdout
+    assert key.stat().st_mode & 0o777 == 0o600  # a private key: the owner's alone
+    assert key.read_text().startswith("-----BEGIN PRIVATE KEY-----")
+
+
+async def test_demo_marketplace_holds_signed_reviewed_packages(seeded_gql: GraphQL) -> None:
+    query = """{ marketplacePackages(sort: NEWEST) { totalCount nodes { fullName pricing { model }
+      latestVersion { version status verification { method keyFingerprint } } } } }"""
+    catalog = (await seeded_gql(query))["marketplacePackages"]
+    # anonymously: the three approved public packages; neither the one in review nor Acme's private one
+    assert sorted(p["fullName"] for p in catalog["nodes"]) == [
+        "globex/invoice-ocr",
+        "globex/pdf-tables",
+        "globex/slack-digest",
+    ]
+    versions = {p["fullName"]: p["latestVersion"] for p in catalog["nodes"]}
+    assert versions["globex/pdf-tables"]["version"] == "1.1.0"
+    for version in versions.values():
+        assert version["status"] == "PUBLISHED"
+        assert version["verification"]["method"] == "KEY"
+        assert version["verification"]["keyFingerprint"].startswith("SHA256:")
+    assert {p["fullName"]: p["pricing"]["model"] for p in catalog["nodes"]}["globex/invoice-ocr"] == "MONTHLY"
+
+
+async def test_demo_review_queue_waits_on_a_high_risk_version(seeded: Seeded, seeded_gql: GraphQL) -> None:
+    token = await _log_in(seeded_gql, "reviewer@acme.example", seeded.password)
+    queue = (
+        await seeded_gql(
+            "{ reviewQueue { nodes { version status approvalsRequired package { fullName } "
+            "analysis { level violations { rule } } } } }",
+            token=token,
+        )
+    )["reviewQueue"]["nodes"]
+    # (test_demo_files_publish_the_next_version may add acme/release-notes 1.1.0 to the queue)
+    queue = [v for v in queue if v["package"]["fullName"] != "acme/release-notes"]
+    assert queue == [
+        {
+            "version": "0.9.0",
+            "status": "SUBMITTED",
+            "approvalsRequired": 2,
+            "package": {"fullName": "globex/db-backup"},
+            "analysis": {"level": "HIGH", "violations": [{"rule": "undeclared-shell"}]},
+        }
+    ]
+
+
+async def test_demo_history_has_last_months_invoice_revenue_and_installs(
+    seeded: Seeded, seeded_gql: GraphQL
+) -> None:
+    token = await _log_in(seeded_gql, "finance@acme.example", seeded.password)
+    data = await seeded_gql(
+        "{ invoices { nodes { number status period total { amount currency } lines { kind package { fullName } } } } "
+        "revenueByMonth { month amount { amount } publisherShare { amount } } "
+        "budgets { name } }",
+        token=token,
+    )
+    owner = await _log_in(seeded_gql, "owner@acme.example", seeded.password)
+    installs = (await seeded_gql("{ installs { package { fullName } version { version } } }", token=owner))[
+        "installs"
+    ]
+    (invoice,) = data["invoices"]["nodes"]
+    assert invoice["status"] == "OPEN" and invoice["total"]["currency"] == "EUR"
+    assert invoice["total"]["amount"] > 4900  # the plan's fee, usage and the paid package
+    kinds = {(line["kind"], (line["package"] or {}).get("fullName")) for line in invoice["lines"]}
+    assert {("PLATFORM_FEE", None), ("USAGE", None), ("PACKAGE", "globex/invoice-ocr")} <= kinds
+    (month,) = data["revenueByMonth"]
+    assert month["month"] == invoice["period"]
+    assert month["amount"]["amount"] == invoice["total"]["amount"]
+    assert month["publisherShare"]["amount"] > 0
+    assert sorted(b["name"] for b in data["budgets"]) == ["Model tokens", "Monthly spend"]
+    assert sorted((i["package"]["fullName"], i["version"]["version"]) for i in installs) == [
+        ("globex/invoice-ocr", "1.0.0"),
+        ("globex/pdf-tables", "1.1.0"),
+        ("globex/slack-digest", "2.0.0"),
+    ]
+    # the publisher sees its share of what Acme paid for its package
+    globex = await _log_in(seeded_gql, "owner@globex.example", seeded.password)
+    (earned,) = (await seeded_gql("{ revenueByMonth { publisherShare { amount } } }", token=globex))[
+        "revenueByMonth"
+    ]
+    assert earned["publisherShare"]["amount"] == month["publisherShare"]["amount"]
+
+
+async def test_demo_audit_chains_verify_under_a_checkpoint(seeded: Seeded, seeded_gql: GraphQL) -> None:
+    token = await _log_in(seeded_gql, "owner@acme.example", seeded.password)
+    data = await seeded_gql(
+        "{ verifyAuditChain { ok entriesChecked checkpointsChecked } auditCheckpoints { size } "
+        "auditLog(first: 100) { nodes { action } } }",
+        token=token,
+    )
+    assert data["verifyAuditChain"]["ok"] is True
+    assert data["verifyAuditChain"]["checkpointsChecked"] >= 1
+    actions = {entry["action"] for entry in data["auditLog"]["nodes"]}
+    # every step the demo took through the API left its entry
+    assert {"publishVersion", "approveVersion", "installPackage", "createBudget", "reportUsage"} <= actions
+    assert "invoices.closePeriods" in actions
+
+
+async def test_demo_files_publish_the_next_version(seeded: Seeded, seeded_gql: GraphQL) -> None:
+    """What the seed prints works: the archive, signed with the key, is accepted as acme/release-notes 1.1.0."""
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    key = load_pem_private_key((seeded.home / "demo" / "acme-release-key.pem").read_bytes(), None)
+    assert isinstance(key, ed25519.Ed25519PrivateKey)
+    archive = (seeded.home / "demo" / "release-notes-1.1.0.tar.gz").read_bytes()
+    token = await _log_in(seeded_gql, "owner@acme.example", seeded.password)
+    upload = (
+        await seeded_gql(
+            "mutation($input: CreateUploadInput!) { createUpload(input: $input) { upload { uploadId url } } }",
+            {"input": {"filename": "release-notes-1.1.0.tar.gz"}},
+            token=token,
+        )
+    )["createUpload"]["upload"]
+    put = await seeded_gql.http.put(upload["url"][upload["url"].index("/uploads/") :], content=archive)
+    assert put.status_code == 200, put.text
+    package = (await seeded_gql('{ package(fullName: "acme/release-notes") { id } }', token=token))["package"]
+    signature = base64.b64encode(key.sign(hashlib.sha256(archive).digest())).decode()
+    published = (
+        await seeded_gql(
+            "mutation($input: PublishVersionInput!) { publishVersion(input: $input) { "
+            "version { version status verification { method } } userErrors { code message } } }",
+            {
+                "input": {
+                    "packageId": package["id"],
+                    "uploadId": upload["uploadId"],
+                    "signature": {"keySignature": signature},
+                }
+            },
+            token=token,
+        )
+    )["publishVersion"]
+    assert published["userErrors"] == []
+    assert published["version"] == {
+        "version": "1.1.0",
+        "status": "SUBMITTED",
+        "verification": {"method": "KEY"},
+    }
