@@ -23,7 +23,7 @@ from domain.auth.models import (
     TrustedIssuer,
     User,
 )
-from domain.billing.models import Budget, Invoice, InvoiceLine, Meter, Plan, PlanPrice
+from domain.billing.models import Budget, BudgetCrossing, Invoice, InvoiceLine, Meter, Plan, PlanPrice
 from domain.billing.rating import PriceSpec
 from domain.marketplace import repository as market_repository
 from domain.marketplace.models import (
@@ -105,6 +105,9 @@ class Loaders:
         self.lines_by_invoice: DataLoader[uuid.UUID, list[InvoiceLine]] = DataLoader(
             load_fn=self._lines_by_invoice
         )
+        self.crossings_by_budget: DataLoader[uuid.UUID, list[BudgetCrossing]] = DataLoader(
+            load_fn=self._crossings_by_budget
+        )
         self.identities_by_publisher: DataLoader[uuid.UUID, list[SigningIdentity]] = DataLoader(
             load_fn=self._identities_by_publisher
         )
@@ -128,6 +131,20 @@ class Loaders:
         )
         found = {v.package_id: v for v in (await self.session.execute(stmt)).scalars()}
         return [found.get(k) for k in keys]
+
+    async def _crossings_by_budget(self, keys: Sequence[uuid.UUID]) -> list[list[BudgetCrossing]]:
+        rows = await self.session.scalars(
+            select(BudgetCrossing)
+            .where(
+                BudgetCrossing.budget_id.in_(keys),
+                BudgetCrossing.organization_id == self.principal.organization_id,
+            )
+            .order_by(BudgetCrossing.period_start.desc())
+        )
+        found: dict[uuid.UUID, list[BudgetCrossing]] = defaultdict(list)
+        for row in rows:
+            found[row.budget_id].append(row)
+        return [found.get(k, []) for k in keys]
 
     async def _identities_by_publisher(self, keys: Sequence[uuid.UUID]) -> list[list[SigningIdentity]]:
         # only called for the caller's own publisher

@@ -31,6 +31,7 @@ from domain.auth import issuers
 from domain.auth import service as auth_service
 from domain.auth.policies import Authorizer
 from domain.billing import service as billing_service
+from domain.billing.models import BudgetCrossing as CrossingRow
 from domain.billing.models import BudgetTarget, InvoiceStatus, Meter
 from domain.billing.periods import Period, period_of
 from domain.billing.usage import aggregate, micros_to_decimal
@@ -783,6 +784,22 @@ class BudgetCrossing:
 def _budget_amount(target: BudgetTarget, stored: object) -> Decimal:
     amount = int(stored) if isinstance(stored, int | str) else 0
     return plain(micros_to_decimal(amount)) if target is BudgetTarget.METER else Decimal(amount)
+
+
+def recorded_crossing(
+    row: CrossingRow, *, name: str, target: BudgetTarget, threshold: Decimal, hard_limit: bool
+) -> BudgetCrossing:
+    """A stored crossing as the alert it fired (the budget's threshold cannot change after creation)."""
+    return BudgetCrossing(
+        budget_id=row.budget_id,
+        name=name,
+        target=target,
+        threshold=threshold,
+        value=_budget_amount(target, row.value),
+        period=period_of(row.period_start).key,
+        hard_limit=hard_limit,
+        at=row.crossed_at,
+    )
 
 
 async def budget_alerts(context: Context) -> AsyncIterator[BudgetCrossing]:

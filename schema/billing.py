@@ -22,6 +22,7 @@ from domain.billing.errors import BillingErrorCode as DomainBillingErrorCode
 from domain.billing.service import PriceInput
 from domain.billing.usage import EventInput, micros_to_decimal
 from resolvers import billing as resolve
+from resolvers import streams
 from resolvers.context import Context
 from resolvers.errors import UserErrorData
 from resolvers.ids import to_global_id
@@ -351,6 +352,7 @@ class Budget(Node):
     threshold: Decimal = strawberry.field(description="Meter units, or minor units of the amount due.")
     hard_limit: bool = strawberry.field(description="Refuse usage that would go past the threshold.")
     created_at: datetime
+    pk: strawberry.Private[uuid.UUID]
     meter_pk: strawberry.Private[uuid.UUID | None]
 
     @classmethod
@@ -365,6 +367,7 @@ class Budget(Node):
             threshold=threshold,
             hard_limit=m.hard_limit,
             created_at=m.created_at,
+            pk=m.id,
             meter_pk=m.meter_id,
         )
 
@@ -374,6 +377,56 @@ class Budget(Node):
             return None
         row = await info.context.loaders.meter_by_id.load(self.meter_pk)
         return Meter.from_model(row) if row else None
+
+    @strawberry.field(
+        description="The alerts it fired, newest first: one per period in which the threshold was reached."
+    )
+    async def alerts(self, info: Info[Context, Any]) -> list[BudgetAlert]:
+        rows = await info.context.loaders.crossings_by_budget.load(self.pk)
+        return [
+            BudgetAlert.build(
+                streams.recorded_crossing(
+                    row,
+                    name=self.name,
+                    target=self.target,
+                    threshold=self.threshold,
+                    hard_limit=self.hard_limit,
+                )
+            )
+            for row in rows
+        ]
+
+
+@strawberry.type(description="A budget reached its threshold for a period (once per budget and period).")
+class BudgetAlert:
+    budget_id: strawberry.ID
+    name: str
+    target: BudgetTarget  # type: ignore[valid-type]
+    threshold: Decimal = strawberry.field(description="Meter units, or minor units of the amount due.")
+    value: Decimal = strawberry.field(description="What was reached, in the threshold's units.")
+    period: str = strawberry.field(description="YYYY-MM.")
+    hard_limit: bool
+    occurred_at: datetime
+    source: strawberry.Private[streams.BudgetCrossing]
+
+    @classmethod
+    def build(cls, crossing: streams.BudgetCrossing) -> BudgetAlert:
+        return cls(
+            budget_id=strawberry.ID(to_global_id("Budget", crossing.budget_id)),
+            name=crossing.name,
+            target=crossing.target,
+            threshold=crossing.threshold,
+            value=crossing.value,
+            period=crossing.period,
+            hard_limit=crossing.hard_limit,
+            occurred_at=crossing.at,
+            source=crossing,
+        )
+
+    @strawberry.field(description="The budget; null once deleted.")
+    async def budget(self, info: Info[Context, Any]) -> Budget | None:
+        row = await info.context.loaders.budget_by_id.load(self.source.budget_id)
+        return Budget.from_model(row) if row else None
 
 
 @strawberry.type

@@ -15,7 +15,7 @@ from strawberry.types import Info
 from resolvers import streams
 from resolvers.context import Context
 from resolvers.ids import to_global_id
-from schema.billing import Budget, BudgetTarget, Invoice, InvoiceStatus, Meter, Money, money
+from schema.billing import BudgetAlert, Invoice, InvoiceStatus, Meter, Money, money
 from schema.marketplace import Package, PackageVersion, VersionStatus
 
 S = TypeVar("S")
@@ -111,38 +111,6 @@ class UsageUpdate:
             total=update.total,
             as_of=update.at,
         )
-
-
-@strawberry.type(description="A budget reached its threshold for a period (once per budget and period).")
-class BudgetAlert:
-    budget_id: strawberry.ID
-    name: str
-    target: BudgetTarget  # type: ignore[valid-type]
-    threshold: Decimal = strawberry.field(description="Meter units, or minor units of the amount due.")
-    value: Decimal = strawberry.field(description="What was reached, in the threshold's units.")
-    period: str = strawberry.field(description="YYYY-MM.")
-    hard_limit: bool
-    occurred_at: datetime
-    source: strawberry.Private[streams.BudgetCrossing]
-
-    @classmethod
-    def build(cls, crossing: streams.BudgetCrossing) -> BudgetAlert:
-        return cls(
-            budget_id=strawberry.ID(to_global_id("Budget", crossing.budget_id)),
-            name=crossing.name,
-            target=crossing.target,
-            threshold=crossing.threshold,
-            value=crossing.value,
-            period=crossing.period,
-            hard_limit=crossing.hard_limit,
-            occurred_at=crossing.at,
-            source=crossing,
-        )
-
-    @strawberry.field(description="The budget; null once deleted.")
-    async def budget(self, info: Info[Context, Any]) -> Budget | None:
-        row = await info.context.loaders.budget_by_id.load(self.source.budget_id)
-        return Budget.from_model(row) if row else None
 
 
 @strawberry.enum(description="What happened to an invoice.")

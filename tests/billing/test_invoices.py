@@ -320,6 +320,37 @@ async def test_budgets_alert_once_and_hard_limits_refuse(gql: GraphQL, app: Fast
         )
         assert count == 4  # the refused batch left nothing
 
+    # the alerts stay readable on their budgets (newest first), in the budgets' own units
+    alerts_query = (
+        "{ budgets { name alerts { name target threshold value period hardLimit budgetId occurredAt } } }"
+    )
+    budgets = {b["name"]: b["alerts"] for b in (await gql(alerts_query, token=owner.access_token))["budgets"]}
+    period = budgets["tokens warn"][0]["period"]
+    assert budgets["tokens warn"] == [
+        {
+            "name": "tokens warn",
+            "target": "METER",
+            "threshold": "100",
+            "value": "120",
+            "period": period,
+            "hardLimit": False,
+            "budgetId": soft["budget"]["id"],
+            "occurredAt": budgets["tokens warn"][0]["occurredAt"],
+        }
+    ]
+    assert [(a["threshold"], a["value"], a["hardLimit"]) for a in budgets["calls cap"]] == [
+        ("10", "10", True)
+    ]
+    # another organization sees neither the budgets nor, through a budget's id, their alerts
+    stranger = await sign_up(gql)
+    assert (await gql(alerts_query, token=stranger.access_token))["budgets"] == []
+    hidden = await gql(
+        "query($id: ID!) { node(id: $id) { ... on Budget { alerts { value } } } }",
+        {"id": soft["budget"]["id"]},
+        token=stranger.access_token,
+    )
+    assert hidden["node"] is None
+
 
 async def test_invoice_lines_are_rounded_one_by_one(gql: GraphQL, app: FastAPI) -> None:
     """Three lines of 0.5 each: each rounds to 1, the total is 3 (not round(1.5) = 2)."""

@@ -687,7 +687,7 @@ export type InvoicesQuery = { invoices: { totalCount: number, pageInfo: { hasNex
 export type BudgetsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type BudgetsQuery = { budgets: Array<{ id: string, name: string, target: BudgetTarget, threshold: string, hardLimit: boolean, createdAt: string, meter: { id: string, key: string, name: string, unit: string, aggregation: MeterAggregation, property: string | null, filter: unknown, builtin: boolean } | null }> };
+export type BudgetsQuery = { budgets: Array<{ id: string, name: string, target: BudgetTarget, threshold: string, hardLimit: boolean, createdAt: string, meter: { id: string, key: string, name: string, unit: string, aggregation: MeterAggregation, property: string | null, filter: unknown, builtin: boolean } | null, alerts: Array<{ period: string, value: string, threshold: string, occurredAt: string }> }> };
 
 export type CreateMeterMutationVariables = Exact<{
   input: CreateMeterInput;
@@ -727,14 +727,14 @@ export type CreateBudgetMutationVariables = Exact<{
 }>;
 
 
-export type CreateBudgetMutation = { createBudget: { budget: { id: string, name: string, target: BudgetTarget, threshold: string, hardLimit: boolean, createdAt: string, meter: { id: string, key: string, name: string, unit: string, aggregation: MeterAggregation, property: string | null, filter: unknown, builtin: boolean } | null } | null, userErrors: Array<{ field: string | null, message: string, code: BillingErrorCode }> } };
+export type CreateBudgetMutation = { createBudget: { budget: { id: string, name: string, target: BudgetTarget, threshold: string, hardLimit: boolean, createdAt: string, meter: { id: string, key: string, name: string, unit: string, aggregation: MeterAggregation, property: string | null, filter: unknown, builtin: boolean } | null, alerts: Array<{ period: string, value: string, threshold: string, occurredAt: string }> } | null, userErrors: Array<{ field: string | null, message: string, code: BillingErrorCode }> } };
 
 export type DeleteBudgetMutationVariables = Exact<{
   input: DeleteBudgetInput;
 }>;
 
 
-export type DeleteBudgetMutation = { deleteBudget: { budget: { id: string, name: string, target: BudgetTarget, threshold: string, hardLimit: boolean, createdAt: string, meter: { id: string, key: string, name: string, unit: string, aggregation: MeterAggregation, property: string | null, filter: unknown, builtin: boolean } | null } | null, userErrors: Array<{ field: string | null, message: string, code: BillingErrorCode }> } };
+export type DeleteBudgetMutation = { deleteBudget: { budget: { id: string, name: string, target: BudgetTarget, threshold: string, hardLimit: boolean, createdAt: string, meter: { id: string, key: string, name: string, unit: string, aggregation: MeterAggregation, property: string | null, filter: unknown, builtin: boolean } | null, alerts: Array<{ period: string, value: string, threshold: string, occurredAt: string }> } | null, userErrors: Array<{ field: string | null, message: string, code: BillingErrorCode }> } };
 
 export type FinalizeInvoiceMutationVariables = Exact<{
   input: FinalizeInvoiceInput;
@@ -803,7 +803,7 @@ export type InvoiceLineFieldsFragment = { kind: InvoiceLineKind, description: st
 
 export type InvoiceFieldsFragment = { id: string, number: string, status: InvoiceStatus, currency: string, period: string, periodStart: string, periodEnd: string, finalizedAt: string, paidAt: string | null, voidedAt: string | null, voidReason: string | null, paymentFailedAt: string | null, stripeInvoiceId: string | null, subtotal: { amount: number, currency: string }, total: { amount: number, currency: string }, lines: Array<{ kind: InvoiceLineKind, description: string, periodStart: string, periodEnd: string, quantity: string, amount: { amount: number, currency: string }, publisherShare: { amount: number, currency: string }, meter: { id: string, key: string, name: string, unit: string } | null, package: { id: string, fullName: string, title: string } | null }> };
 
-export type BudgetFieldsFragment = { id: string, name: string, target: BudgetTarget, threshold: string, hardLimit: boolean, createdAt: string, meter: { id: string, key: string, name: string, unit: string, aggregation: MeterAggregation, property: string | null, filter: unknown, builtin: boolean } | null };
+export type BudgetFieldsFragment = { id: string, name: string, target: BudgetTarget, threshold: string, hardLimit: boolean, createdAt: string, meter: { id: string, key: string, name: string, unit: string, aggregation: MeterAggregation, property: string | null, filter: unknown, builtin: boolean } | null, alerts: Array<{ period: string, value: string, threshold: string, occurredAt: string }> };
 
 export type AuditEntryFieldsFragment = { id: string, chain: string, sequence: number, time: string, actor: string, action: string, target: string | null, decision: AuditDecision, outcome: AuditOutcome, risk: AuditRisk, reason: string | null, requestId: string | null, clientAddress: string | null, inputDigest: string | null, prevHash: string, entryHash: string };
 
@@ -880,7 +880,7 @@ export type UsageUpdatesSubscription = { usageUpdates: { period: string, periodS
 export type BudgetAlertsSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type BudgetAlertsSubscription = { budgetAlerts: { budgetId: string, name: string, target: BudgetTarget, threshold: string, value: string, period: string, hardLimit: boolean, occurredAt: string, budget: { id: string, name: string, target: BudgetTarget, threshold: string, hardLimit: boolean, createdAt: string, meter: { id: string, key: string, name: string, unit: string, aggregation: MeterAggregation, property: string | null, filter: unknown, builtin: boolean } | null } | null } };
+export type BudgetAlertsSubscription = { budgetAlerts: { budgetId: string, name: string, target: BudgetTarget, threshold: string, value: string, period: string, hardLimit: boolean, occurredAt: string, budget: { id: string, name: string, target: BudgetTarget, threshold: string, hardLimit: boolean, createdAt: string, meter: { id: string, key: string, name: string, unit: string, aggregation: MeterAggregation, property: string | null, filter: unknown, builtin: boolean } | null, alerts: Array<{ period: string, value: string, threshold: string, occurredAt: string }> } | null } };
 
 export type InvoiceEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
@@ -1078,7 +1078,7 @@ export type NodeQuery = { node:
     | { __typename: 'ApiKey', id: string, name: string, prefix: string, scopes: Array<string>, roles: Array<string>, createdAt: string, expiresAt: string | null, revokedAt: string | null, lastUsedAt: string | null }
     | { __typename: 'AuditCheckpoint', id: string, chain: string, size: number, rootHash: string, time: string, keyId: string, signature: string, statement: string }
     | { __typename: 'AuditEntry', id: string, chain: string, sequence: number, time: string, actor: string, action: string, decision: AuditDecision, outcome: AuditOutcome, risk: AuditRisk, reason: string | null, requestId: string | null, clientAddress: string | null, inputDigest: string | null, prevHash: string, entryHash: string, auditTarget: string | null }
-    | { __typename: 'Budget', id: string, name: string, target: BudgetTarget, threshold: string, hardLimit: boolean, createdAt: string, meter: { id: string, key: string, name: string, unit: string, aggregation: MeterAggregation, property: string | null, filter: unknown, builtin: boolean } | null }
+    | { __typename: 'Budget', id: string, name: string, target: BudgetTarget, threshold: string, hardLimit: boolean, createdAt: string, meter: { id: string, key: string, name: string, unit: string, aggregation: MeterAggregation, property: string | null, filter: unknown, builtin: boolean } | null, alerts: Array<{ period: string, value: string, threshold: string, occurredAt: string }> }
     | { __typename: 'Install', id: string, active: boolean, flag: string | null, createdAt: string, updatedAt: string, package: { id: string, fullName: string, name: string, title: string, description: string, tags: Array<string>, categories: Array<string>, visibility: Visibility, license: string | null, homepage: string | null, installCount: number, createdAt: string, updatedAt: string, pricing: { model: PricingModel, amount: number, currency: string | null }, publisher: { id: string, namespace: string, displayName: string } | null, latestVersion: { id: string, version: string, status: VersionStatus } | null } | null, installedVersion: { id: string, version: string, status: VersionStatus, statusReason: string | null, sha256: string, size: number, publishedAt: string | null } | null }
     | { __typename: 'Invitation', id: string }
     | { __typename: 'Invoice', id: string, currency: string, period: string, periodStart: string, periodEnd: string, finalizedAt: string, paidAt: string | null, voidedAt: string | null, voidReason: string | null, paymentFailedAt: string | null, stripeInvoiceId: string | null, invoiceNumber: string, invoiceStatus: InvoiceStatus, subtotal: { amount: number, currency: string }, total: { amount: number, currency: string }, lines: Array<{ kind: InvoiceLineKind, description: string, periodStart: string, periodEnd: string, quantity: string, amount: { amount: number, currency: string }, publisherShare: { amount: number, currency: string }, meter: { id: string, key: string, name: string, unit: string } | null, package: { id: string, fullName: string, title: string } | null }> }
@@ -1105,7 +1105,7 @@ export type NodesQuery = { nodes: Array<
     | { __typename: 'ApiKey', id: string, name: string, prefix: string, scopes: Array<string>, roles: Array<string>, createdAt: string, expiresAt: string | null, revokedAt: string | null, lastUsedAt: string | null }
     | { __typename: 'AuditCheckpoint', id: string, chain: string, size: number, rootHash: string, time: string, keyId: string, signature: string, statement: string }
     | { __typename: 'AuditEntry', id: string, chain: string, sequence: number, time: string, actor: string, action: string, decision: AuditDecision, outcome: AuditOutcome, risk: AuditRisk, reason: string | null, requestId: string | null, clientAddress: string | null, inputDigest: string | null, prevHash: string, entryHash: string, auditTarget: string | null }
-    | { __typename: 'Budget', id: string, name: string, target: BudgetTarget, threshold: string, hardLimit: boolean, createdAt: string, meter: { id: string, key: string, name: string, unit: string, aggregation: MeterAggregation, property: string | null, filter: unknown, builtin: boolean } | null }
+    | { __typename: 'Budget', id: string, name: string, target: BudgetTarget, threshold: string, hardLimit: boolean, createdAt: string, meter: { id: string, key: string, name: string, unit: string, aggregation: MeterAggregation, property: string | null, filter: unknown, builtin: boolean } | null, alerts: Array<{ period: string, value: string, threshold: string, occurredAt: string }> }
     | { __typename: 'Install', id: string, active: boolean, flag: string | null, createdAt: string, updatedAt: string, package: { id: string, fullName: string, name: string, title: string, description: string, tags: Array<string>, categories: Array<string>, visibility: Visibility, license: string | null, homepage: string | null, installCount: number, createdAt: string, updatedAt: string, pricing: { model: PricingModel, amount: number, currency: string | null }, publisher: { id: string, namespace: string, displayName: string } | null, latestVersion: { id: string, version: string, status: VersionStatus } | null } | null, installedVersion: { id: string, version: string, status: VersionStatus, statusReason: string | null, sha256: string, size: number, publishedAt: string | null } | null }
     | { __typename: 'Invitation', id: string }
     | { __typename: 'Invoice', id: string, currency: string, period: string, periodStart: string, periodEnd: string, finalizedAt: string, paidAt: string | null, voidedAt: string | null, voidReason: string | null, paymentFailedAt: string | null, stripeInvoiceId: string | null, invoiceNumber: string, invoiceStatus: InvoiceStatus, subtotal: { amount: number, currency: string }, total: { amount: number, currency: string }, lines: Array<{ kind: InvoiceLineKind, description: string, periodStart: string, periodEnd: string, quantity: string, amount: { amount: number, currency: string }, publisherShare: { amount: number, currency: string }, meter: { id: string, key: string, name: string, unit: string } | null, package: { id: string, fullName: string, title: string } | null }> }
@@ -1129,7 +1129,7 @@ type NodeFields_AuditCheckpoint_Fragment = { id: string, chain: string, size: nu
 
 type NodeFields_AuditEntry_Fragment = { chain: string, sequence: number, time: string, actor: string, action: string, decision: AuditDecision, outcome: AuditOutcome, risk: AuditRisk, reason: string | null, requestId: string | null, clientAddress: string | null, inputDigest: string | null, prevHash: string, entryHash: string, auditTarget: string | null };
 
-type NodeFields_Budget_Fragment = { id: string, name: string, target: BudgetTarget, threshold: string, hardLimit: boolean, createdAt: string, meter: { id: string, key: string, name: string, unit: string, aggregation: MeterAggregation, property: string | null, filter: unknown, builtin: boolean } | null };
+type NodeFields_Budget_Fragment = { id: string, name: string, target: BudgetTarget, threshold: string, hardLimit: boolean, createdAt: string, meter: { id: string, key: string, name: string, unit: string, aggregation: MeterAggregation, property: string | null, filter: unknown, builtin: boolean } | null, alerts: Array<{ period: string, value: string, threshold: string, occurredAt: string }> };
 
 type NodeFields_Install_Fragment = { active: boolean, flag: string | null, createdAt: string, updatedAt: string, package: { id: string, fullName: string, name: string, title: string, description: string, tags: Array<string>, categories: Array<string>, visibility: Visibility, license: string | null, homepage: string | null, installCount: number, createdAt: string, updatedAt: string, pricing: { model: PricingModel, amount: number, currency: string | null }, publisher: { id: string, namespace: string, displayName: string } | null, latestVersion: { id: string, version: string, status: VersionStatus } | null } | null, installedVersion: { id: string, version: string, status: VersionStatus, statusReason: string | null, sha256: string, size: number, publishedAt: string | null } | null };
 
@@ -1788,6 +1788,12 @@ export const BudgetFieldsFragmentDoc = new TypedDocumentString(`
   meter {
     ...MeterFields
   }
+  alerts {
+    period
+    value
+    threshold
+    occurredAt
+  }
 }
     fragment MeterFields on Meter {
   id
@@ -2273,6 +2279,12 @@ fragment BudgetFields on Budget {
   createdAt
   meter {
     ...MeterFields
+  }
+  alerts {
+    period
+    value
+    threshold
+    occurredAt
   }
 }
 fragment AuditCheckpointFields on AuditCheckpoint {
@@ -2921,6 +2933,12 @@ fragment BudgetFields on Budget {
   meter {
     ...MeterFields
   }
+  alerts {
+    period
+    value
+    threshold
+    occurredAt
+  }
 }`) as unknown as TypedDocumentString<BudgetsQuery, BudgetsQueryVariables>;
 export const CreateMeterDocument = new TypedDocumentString(`
     mutation CreateMeter($input: CreateMeterInput!) {
@@ -3222,6 +3240,12 @@ fragment BudgetFields on Budget {
   meter {
     ...MeterFields
   }
+  alerts {
+    period
+    value
+    threshold
+    occurredAt
+  }
 }`) as unknown as TypedDocumentString<CreateBudgetMutation, CreateBudgetMutationVariables>;
 export const DeleteBudgetDocument = new TypedDocumentString(`
     mutation DeleteBudget($input: DeleteBudgetInput!) {
@@ -3258,6 +3282,12 @@ fragment BudgetFields on Budget {
   createdAt
   meter {
     ...MeterFields
+  }
+  alerts {
+    period
+    value
+    threshold
+    occurredAt
   }
 }`) as unknown as TypedDocumentString<DeleteBudgetMutation, DeleteBudgetMutationVariables>;
 export const FinalizeInvoiceDocument = new TypedDocumentString(`
@@ -4038,6 +4068,12 @@ fragment BudgetFields on Budget {
   createdAt
   meter {
     ...MeterFields
+  }
+  alerts {
+    period
+    value
+    threshold
+    occurredAt
   }
 }`) as unknown as TypedDocumentString<BudgetAlertsSubscription, BudgetAlertsSubscriptionVariables>;
 export const InvoiceEventsDocument = new TypedDocumentString(`
@@ -5236,6 +5272,12 @@ fragment BudgetFields on Budget {
   meter {
     ...MeterFields
   }
+  alerts {
+    period
+    value
+    threshold
+    occurredAt
+  }
 }
 fragment AuditCheckpointFields on AuditCheckpoint {
   id
@@ -5588,6 +5630,12 @@ fragment BudgetFields on Budget {
   createdAt
   meter {
     ...MeterFields
+  }
+  alerts {
+    period
+    value
+    threshold
+    occurredAt
   }
 }
 fragment AuditCheckpointFields on AuditCheckpoint {

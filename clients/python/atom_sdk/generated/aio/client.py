@@ -1037,6 +1037,12 @@ class AsyncAtomGraphQLClient(AsyncBaseClient):
               meter {
                 ...MeterFields
               }
+              alerts {
+                period
+                value
+                threshold
+                occurredAt
+              }
             }
 
             fragment MeterFields on Meter {
@@ -1422,6 +1428,12 @@ class AsyncAtomGraphQLClient(AsyncBaseClient):
               meter {
                 ...MeterFields
               }
+              alerts {
+                period
+                value
+                threshold
+                occurredAt
+              }
             }
 
             fragment MeterFields on Meter {
@@ -1472,6 +1484,12 @@ class AsyncAtomGraphQLClient(AsyncBaseClient):
               createdAt
               meter {
                 ...MeterFields
+              }
+              alerts {
+                period
+                value
+                threshold
+                occurredAt
               }
             }
 
@@ -2450,6 +2468,12 @@ class AsyncAtomGraphQLClient(AsyncBaseClient):
               createdAt
               meter {
                 ...MeterFields
+              }
+              alerts {
+                period
+                value
+                threshold
+                occurredAt
               }
             }
 
@@ -3855,6 +3879,12 @@ class AsyncAtomGraphQLClient(AsyncBaseClient):
               meter {
                 ...MeterFields
               }
+              alerts {
+                period
+                value
+                threshold
+                occurredAt
+              }
             }
 
             fragment InvoiceLineFields on InvoiceLine {
@@ -4234,6 +4264,12 @@ class AsyncAtomGraphQLClient(AsyncBaseClient):
               createdAt
               meter {
                 ...MeterFields
+              }
+              alerts {
+                period
+                value
+                threshold
+                occurredAt
               }
             }
 

@@ -1028,6 +1028,12 @@ class AtomGraphQLClient(BaseClient):
               meter {
                 ...MeterFields
               }
+              alerts {
+                period
+                value
+                threshold
+                occurredAt
+              }
             }
 
             fragment MeterFields on Meter {
@@ -1411,6 +1417,12 @@ class AtomGraphQLClient(BaseClient):
               meter {
                 ...MeterFields
               }
+              alerts {
+                period
+                value
+                threshold
+                occurredAt
+              }
             }
 
             fragment MeterFields on Meter {
@@ -1459,6 +1471,12 @@ class AtomGraphQLClient(BaseClient):
               createdAt
               meter {
                 ...MeterFields
+              }
+              alerts {
+                period
+                value
+                threshold
+                occurredAt
               }
             }
 
@@ -3390,6 +3408,12 @@ class AtomGraphQLClient(BaseClient):
               meter {
                 ...MeterFields
               }
+              alerts {
+                period
+                value
+                threshold
+                occurredAt
+              }
             }
 
             fragment InvoiceLineFields on InvoiceLine {
@@ -3769,6 +3793,12 @@ class AtomGraphQLClient(BaseClient):
               createdAt
               meter {
                 ...MeterFields
+              }
+              alerts {
+                period
+                value
+                threshold
+                occurredAt
               }
             }
 

@@ -138,10 +138,18 @@ class BudgetFields(BaseModel):
     hard_limit: bool = Field(alias="hardLimit")
     created_at: datetime = Field(alias="createdAt")
     meter: Optional["BudgetFieldsMeter"]
+    alerts: list["BudgetFieldsAlerts"]
 
 
 class BudgetFieldsMeter(MeterFields):
     pass
+
+
+class BudgetFieldsAlerts(BaseModel):
+    period: str
+    value: Decimal
+    threshold: Decimal
+    occurred_at: datetime = Field(alias="occurredAt")
 
 
 class PackageFields(BaseModel):

@@ -9,6 +9,7 @@ from .fragments import (  # noqa: F401
     ApiKeyFields,
     AuditCheckpointFields,
     BudgetFields,
+    BudgetFieldsAlerts,
     BudgetFieldsMeter,
     InvoiceLineFields,
     MembershipFields,
