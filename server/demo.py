@@ -426,7 +426,7 @@ async def _play(api: _Api, api_key: str | None) -> ed25519.Ed25519PrivateKey:
             {
                 "meter": "tool_calls",
                 "quantity": "150",
-                "timestamp": (now - timedelta(minutes=5)).isoformat(),
+                "timestamp": now.isoformat(),  # (a minute earlier could be last month)
                 "idempotencyKey": f"demo-ci-{now:%Y%m%d}",
             }
         ]

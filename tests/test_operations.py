@@ -21,6 +21,7 @@ import jwt
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from domain.clock import clock
 from server.app import create_app
 from server.logs import RedactingJsonFormatter, RequestIdFilter, configure_logging, request_id_var
 from server.migrate import head_revision
@@ -487,7 +488,7 @@ async def test_demo_history_has_last_months_invoice_revenue_and_installs(
     data = await seeded_gql(
         "{ invoices { nodes { number status period total { amount currency } lines { kind package { fullName } } } } "
         "revenueByMonth { month amount { amount } publisherShare { amount } } "
-        "budgets { name } }",
+        "budgets { name alerts { period } } }",
         token=token,
     )
     owner = await _log_in(seeded_gql, "owner@acme.example", seeded.password)
@@ -503,7 +504,9 @@ async def test_demo_history_has_last_months_invoice_revenue_and_installs(
     assert month["month"] == invoice["period"]
     assert month["amount"]["amount"] == invoice["total"]["amount"]
     assert month["publisherShare"]["amount"] > 0
-    assert sorted(b["name"] for b in data["budgets"]) == ["Model tokens", "Monthly spend"]
+    alerts = {b["name"]: [a["period"] for a in b["alerts"]] for b in data["budgets"]}
+    this_month = clock.now().strftime("%Y-%m")
+    assert alerts == {"Model tokens": [], "Monthly spend": [this_month]}  # the demo's usage crossed it
     assert sorted((i["package"]["fullName"], i["version"]["version"]) for i in installs) == [
         ("globex/invoice-ocr", "1.0.0"),
         ("globex/pdf-tables", "1.1.0"),
