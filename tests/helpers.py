@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -158,3 +162,22 @@ async def api_key(
     payload = (await gql(CREATE_API_KEY, {"input": variables}, token=owner.access_token))["createApiKey"]
     assert payload["userErrors"] == [], payload["userErrors"]
     return payload["apiKey"]["id"], payload["secret"]
+
+
+def atom_command() -> list[str]:
+    script = Path(sys.executable).parent / "atom"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "server.cli"]
+
+
+def run_seed(home: Path, database_url: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATOM_")}
+    env.update({"ATOM_HOME": str(home), "ATOM_DATABASE_URL": database_url})
+    return subprocess.run(
+        [*atom_command(), "seed", "--demo"],
+        env=env,
+        cwd=home,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )

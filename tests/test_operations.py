@@ -8,9 +8,7 @@ import hashlib
 import io
 import json
 import logging
-import os
 import re
-import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -27,7 +25,7 @@ from server.logs import RedactingJsonFormatter, RequestIdFilter, configure_loggi
 from server.migrate import head_revision
 from server.settings import Settings
 from tests.conftest import make_settings
-from tests.helpers import LOG_IN, GraphQL, sign_up
+from tests.helpers import LOG_IN, GraphQL, run_seed, sign_up
 
 # ---------------------------------------------------------------- health and readiness
 
@@ -312,25 +310,6 @@ class Seeded:
     password: str
     users: list[tuple[str, str]]  # (email, role)
     api_key: str
-
-
-def atom_command() -> list[str]:
-    script = Path(sys.executable).parent / "atom"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "server.cli"]
-
-
-def run_seed(home: Path, database_url: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ATOM_")}
-    env.update({"ATOM_HOME": str(home), "ATOM_DATABASE_URL": database_url})
-    return subprocess.run(
-        [*atom_command(), "seed", "--demo"],
-        env=env,
-        cwd=home,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,79 @@
+"""A first look at the Launchpad on `make run`'s demo data: `atom seed --demo` into a fresh home (the
+embedded SQLite database `make run` uses), a live server on 127.0.0.1 over it serving the built
+web/dist, and web/e2e/demo/tour.test.mjs driving Debian's chromium through every page (screenshots in
+web/e2e/artifacts/demo-*.png). The demo always runs on SQLite, as `make run` does, so the PostgreSQL
+pass skips it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from server.app import create_app
+from server.settings import Settings
+from tests.conftest import LiveServer, free_port, make_settings
+from tests.helpers import run_seed
+from tests.web.test_launchpad import CHROMIUM, E2E_TIMEOUT_SECONDS, ROOT, WEB, built_launchpad
+
+__all__ = ["built_launchpad"]  # the fixture, shared with the journeys' tests
+
+
+@pytest.fixture(scope="module")
+def demo_server(
+    built_launchpad: Path, settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[LiveServer, Path]]:
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("the demo is `make run`'s, on the embedded SQLite database: the SQLite pass tours it")
+    home = tmp_path_factory.mktemp("demo-home")
+    database_url = f"sqlite+aiosqlite:///{home / 'atom.db'}"
+    seeded = run_seed(home, database_url)
+    assert seeded.returncode == 0, seeded.stderr
+    port = free_port()
+    # master_key=None: the server reads the key the seed generated into the home, as `make run` does
+    live_settings = make_settings(
+        database_url,
+        home,
+        master_key=None,
+        public_url=f"http://127.0.0.1:{port}",
+        web_dist=built_launchpad,
+    )
+    server = LiveServer(create_app(live_settings), port=port)
+    server.start()
+    yield server, home
+    server.stop()
+
+
+async def test_demo_tour_in_chromium(demo_server: tuple[LiveServer, Path]) -> None:
+    server, home = demo_server
+    env = {
+        "ATOM_URL": server.url,
+        "ATOM_DEMO_HOME": str(home),
+        "ATOM_CHROMIUM": str(CHROMIUM),
+        "ATOM_E2E_ARTIFACTS": str(WEB / "e2e" / "artifacts"),
+        "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1",
+        "NO_COLOR": "1",
+    }
+    if os.environ.get("ATOM_LAUNCHPAD_DOC_SCREENSHOTS") == "1":
+        env["ATOM_E2E_DOC_SCREENSHOTS"] = str(ROOT / "docs" / "launchpad")
+    process = await asyncio.create_subprocess_exec(
+        "node",
+        "--test",
+        "--test-concurrency=1",
+        "--test-reporter=spec",
+        "e2e/demo/tour.test.mjs",
+        cwd=WEB,
+        env={**os.environ, **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        output, _ = await asyncio.wait_for(process.communicate(), E2E_TIMEOUT_SECONDS)
+    except TimeoutError:
+        process.kill()
+        output, _ = await process.communicate()
+        pytest.fail(f"node --test did not finish in {E2E_TIMEOUT_SECONDS} s:\n{output.decode()}")
+    assert process.returncode == 0, f"the demo tour failed:\n{output.decode()}"
