@@ -10,9 +10,10 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.requests import ClientDisconnect
 
 from domain.audit.checkpoints import create_due as create_due_checkpoints
 from domain.auth.issuers import IssuerKeyPolicy, IssuerKeys
@@ -154,6 +155,13 @@ def stripe_gateway(settings: Settings) -> StripeGateway | None:
     return StripeGateway(settings.stripe_api_key.get_secret_value(), api_base=settings.stripe_api_base)
 
 
+def client_disconnected(request: Request, _: Exception) -> Response:
+    """The client went away before its body arrived (a closed tab, an aborted upload): nobody is left
+    to answer, so no error is logged; the request counts as 499 (nginx's "client closed request")."""
+    log.info("client disconnected before its request body arrived", extra={"path": request.url.path})
+    return Response(status_code=499)
+
+
 def create_app(settings: Settings) -> FastAPI:
     settings.ensure_home()
     engine = make_engine(settings.database_url)
@@ -215,6 +223,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.sessionmaker = sessionmaker
     app.state.runtime = runtime
     app.add_exception_handler(HTTPGraphQLError, http_error_handler)
+    app.add_exception_handler(ClientDisconnect, client_disconnected)
     app.include_router(routes)
     app.include_router(artifact_routes)
     app.include_router(webhook_routes)

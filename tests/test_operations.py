@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import jwt
 import pytest
+from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 
 from domain.clock import clock
@@ -163,6 +164,45 @@ async def test_metrics_keep_long_operation_names_out_of_labels(
 
 
 # ---------------------------------------------------------------- JWKS
+
+
+async def test_a_client_gone_before_its_body_is_a_quiet_499(
+    app: FastAPI, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A browser that closes the tab mid-request: no 500, no error logged, counted as 499."""
+    before = sample_value(await scrape(client), "atom_http_requests_total", route="/graphql", status="499")
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"content-type", b"application/json"),
+            (b"content-length", b"40"),
+        ],
+        "client": ("127.0.0.1", 40010),
+        "server": ("testserver", 80),
+    }
+    with caplog.at_level(logging.INFO):
+        await app(scope, receive, send)
+    assert [m["status"] for m in sent if m["type"] == "http.response.start"] == [499]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+    after = sample_value(await scrape(client), "atom_http_requests_total", route="/graphql", status="499")
+    assert after == before + 1
 
 
 async def test_jwks_lists_public_eddsa_keys_only(
