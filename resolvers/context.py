@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.fastapi import BaseContext
 
-from domain.auth.issuers import IssuerKeys
+from domain.auth.issuers import IssuerKeys, IssuerUrlPolicy
 from domain.auth.policies import Authorizer, PolicyEngine
 from domain.auth.tokens import TokenService
 from domain.marketplace.service import PublishConfig
@@ -45,9 +45,9 @@ class Runtime:
     max_page_size: int
     marketplace: MarketplaceRuntime
     billing: BillingRuntime = BillingRuntime()
-    # Trusted issuers' keys (a cache) and whether their URLs may be http://
+    # Trusted issuers' keys (a cache) and which URLs may be registered for them
     issuer_keys: IssuerKeys = field(default_factory=IssuerKeys)
-    trusted_issuer_http_allowed: bool = False
+    trusted_issuer_urls: IssuerUrlPolicy = field(default_factory=IssuerUrlPolicy)
 
 
 @dataclass

@@ -26,7 +26,7 @@ async def add_trusted_issuer(context: Context, *, spec: IssuerSpec) -> Outcome[T
             authorizer=context.authorizer,
             spec=spec,
             own_issuer=context.runtime.tokens.settings.issuer,
-            allow_http=context.runtime.trusted_issuer_http_allowed,
+            urls=context.runtime.trusted_issuer_urls,
         ),
     )
 
@@ -42,7 +42,7 @@ async def update_trusted_issuer(
             trusted_issuer_id=id_or_not_found(trusted_issuer_id, "TrustedIssuer", "trustedIssuerId"),
             spec=spec,
             own_issuer=context.runtime.tokens.settings.issuer,
-            allow_http=context.runtime.trusted_issuer_http_allowed,
+            urls=context.runtime.trusted_issuer_urls,
         )
 
     return await run_mutation(context, work)

@@ -95,9 +95,10 @@ def build_runtime(settings: Settings) -> Runtime:
                 fetch_timeout_seconds=settings.trusted_issuer_fetch_timeout_seconds,
                 cache_seconds=settings.trusted_issuer_jwks_cache_seconds,
                 refresh_interval_seconds=settings.trusted_issuer_refresh_interval_seconds,
+                allow_private_addresses=settings.trusted_issuer_urls.allow_private_addresses,
             )
         ),
-        trusted_issuer_http_allowed=settings.trusted_issuer_http_allowed,
+        trusted_issuer_urls=settings.trusted_issuer_urls,
     )
 
 

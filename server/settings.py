@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.auth.issuers import IssuerUrlPolicy
 from domain.auth.secrets import MasterKey
 from domain.storage import StorageConfig
 
@@ -42,6 +43,8 @@ class Settings(BaseSettings):
     trusted_issuer_refresh_interval_seconds: float = Field(default=30.0, ge=0)
     # http:// issuer and JWKS URLs. None: the profile decides (allowed in development only).
     trusted_issuer_allow_http: bool | None = None
+    # JWKS URLs on private, loopback or link-local addresses (None: allowed in development only)
+    trusted_issuer_allow_private_addresses: bool | None = None
 
     # GraphQL surface. None means "the profile decides" (on in development, off in production).
     graphiql: bool | None = None
@@ -155,8 +158,11 @@ class Settings(BaseSettings):
         return self._profile(self.field_suggestions)
 
     @property
-    def trusted_issuer_http_allowed(self) -> bool:
-        return self._profile(self.trusted_issuer_allow_http)
+    def trusted_issuer_urls(self) -> IssuerUrlPolicy:
+        return IssuerUrlPolicy(
+            allow_http=self._profile(self.trusted_issuer_allow_http),
+            allow_private_addresses=self._profile(self.trusted_issuer_allow_private_addresses),
+        )
 
     @property
     def access_token_ttl(self) -> timedelta:

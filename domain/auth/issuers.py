@@ -25,7 +25,7 @@ import jwt
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.auth import repository
+from domain.auth import outbound, repository
 from domain.auth.errors import AuthErrorCode as Code
 from domain.auth.models import TrustedIssuer
 from domain.auth.policies import Authorizer, role_subject
@@ -75,6 +75,16 @@ class IssuerKeyPolicy:
     fetch_timeout_seconds: float = 5.0
     cache_seconds: float = 600.0
     refresh_interval_seconds: float = 30.0
+    allow_private_addresses: bool = False  # see domain.auth.outbound
+
+
+@dataclass(frozen=True, slots=True)
+class IssuerUrlPolicy:
+    """Which URLs an organization may register: http:// (development) and addresses off the public
+    internet (a JWKS URL naming a private or loopback IP; names are checked when fetched)."""
+
+    allow_http: bool = False
+    allow_private_addresses: bool = False
 
 
 @dataclass(slots=True)
@@ -152,7 +162,9 @@ class IssuerKeys:
         timeout = self.policy.fetch_timeout_seconds
         try:
             async with (
-                httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False) as client,
+                outbound.client(
+                    timeout=timeout, allow_private_addresses=self.policy.allow_private_addresses
+                ) as client,
                 asyncio.timeout(timeout),  # connect + read + the whole body, not per chunk
                 client.stream("GET", url, headers={"Accept": "application/json"}) as response,
             ):
@@ -166,8 +178,9 @@ class IssuerKeys:
         except TimeoutError as exc:
             raise IssuerUnavailable(f"The JWKS endpoint {url} did not answer within {timeout:g} s.") from exc
         except httpx.HTTPError as exc:
+            detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             raise IssuerUnavailable(
-                f"The JWKS endpoint {url} could not be reached ({type(exc).__name__})."
+                f"The JWKS endpoint {url} could not be reached ({detail[:200]})."
             ) from exc
         try:
             return parse_jwks(json.loads(bytes(body)))
@@ -196,19 +209,29 @@ class IssuerSpec:
     required_claims: Sequence[tuple[str, str]] = ()
 
 
-def _url(value: str, *, field: str, code: Code, allow_http: bool, max_length: int) -> str:
+def _url(
+    value: str, *, field: str, code: Code, policy: IssuerUrlPolicy, max_length: int, fetched: bool = False
+) -> str:
     value = value.strip()
     if len(value) > max_length:
         raise InvalidInput(f"The URL is longer than {max_length} characters.", code=code, field=field)
     parts = urlsplit(value)
     if parts.scheme not in ("https", "http") or not parts.hostname or parts.username or parts.password:
         raise InvalidInput("Give an absolute https:// URL without credentials.", code=code, field=field)
-    if parts.scheme == "http" and not allow_http:
+    if parts.scheme == "http" and not policy.allow_http:
         raise InvalidInput(
             "Only https:// is accepted here (ATOM_TRUSTED_ISSUER_ALLOW_HTTP allows http:// in development).",
             code=code,
             field=field,
         )
+    if fetched and not policy.allow_private_addresses:
+        address = outbound.literal_address(parts.hostname)
+        if address is not None and not outbound.is_public(address):  # names are checked when fetched
+            raise InvalidInput(
+                "The server fetches this URL: it must not name a private, loopback or link-local address.",
+                code=code,
+                field=field,
+            )
     return value
 
 
@@ -239,7 +262,7 @@ async def _checked(
     authorizer: Authorizer,
     spec: IssuerSpec,
     own_issuer: str,
-    allow_http: bool,
+    urls: IssuerUrlPolicy,
 ) -> dict[str, Any]:
     """The columns of a trusted issuer from `spec`, or InvalidInput/PermissionDenied naming the field."""
     organization_id = principal.organization_id
@@ -247,9 +270,7 @@ async def _checked(
     name = spec.name.strip()
     if not 1 <= len(name) <= 120:
         raise InvalidInput("Must be 1 to 120 characters.", code=Code.INVALID, field="name")
-    issuer = _url(
-        spec.issuer, field="issuer", code=Code.INVALID_ISSUER, allow_http=allow_http, max_length=500
-    )
+    issuer = _url(spec.issuer, field="issuer", code=Code.INVALID_ISSUER, policy=urls, max_length=500)
     if issuer.rstrip("/") == own_issuer.rstrip("/"):
         raise InvalidInput(
             "This deployment's own tokens are always accepted; trust another issuer.",
@@ -267,7 +288,12 @@ async def _checked(
         )
     jwks_url = (
         _url(
-            spec.jwks_url, field="jwksUrl", code=Code.INVALID_JWKS_URL, allow_http=allow_http, max_length=2000
+            spec.jwks_url,
+            field="jwksUrl",
+            code=Code.INVALID_JWKS_URL,
+            policy=urls,
+            max_length=2000,
+            fetched=True,
         )
         if spec.jwks_url is not None
         else None
@@ -326,11 +352,11 @@ async def add_trusted_issuer(
     authorizer: Authorizer,
     spec: IssuerSpec,
     own_issuer: str,
-    allow_http: bool,
+    urls: IssuerUrlPolicy,
 ) -> TrustedIssuer:
     organization_id = _organization_of(principal)
     columns = await _checked(
-        session, principal, authorizer=authorizer, spec=spec, own_issuer=own_issuer, allow_http=allow_http
+        session, principal, authorizer=authorizer, spec=spec, own_issuer=own_issuer, urls=urls
     )
     count = await session.scalar(
         select(func.count())
@@ -362,11 +388,11 @@ async def update_trusted_issuer(
     trusted_issuer_id: uuid.UUID,
     spec: IssuerSpec,
     own_issuer: str,
-    allow_http: bool,
+    urls: IssuerUrlPolicy,
 ) -> TrustedIssuer:
     trust = await get_trusted_issuer(session, principal, trusted_issuer_id=trusted_issuer_id)
     columns = await _checked(
-        session, principal, authorizer=authorizer, spec=spec, own_issuer=own_issuer, allow_http=allow_http
+        session, principal, authorizer=authorizer, spec=spec, own_issuer=own_issuer, urls=urls
     )
     other = await _by_issuer(session, trust.organization_id, columns["issuer"])
     if other is not None and other.id != trust.id:

@@ -14,6 +14,7 @@ import jwt
 import pytest
 from fastapi import FastAPI
 
+from domain.auth import outbound
 from server.app import create_app
 from server.settings import Settings
 from tests.audit.support import request_id, rows_of_request
@@ -505,3 +506,79 @@ class own_app:
     async def __aexit__(self, *exc: object) -> None:
         await self._http.aclose()
         await self._lifespan.__aexit__(*exc)
+
+
+# ---------------------------------------------------------------- JWKS URLs off private networks
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("172.16.0.1", False),
+        ("192.168.1.1", False),
+        ("169.254.169.254", False),  # cloud metadata
+        ("100.64.0.1", False),  # carrier-grade NAT
+        ("0.0.0.0", False),
+        ("224.0.0.1", False),
+        ("::1", False),
+        ("fd00::1", False),
+        ("fe80::1%eth0", False),
+        ("::ffff:127.0.0.1", False),  # IPv4-mapped loopback
+        ("93.184.215.14", True),
+        ("2606:4700:4700::1111", True),
+    ],
+)
+def test_which_addresses_are_public(address: str, public: bool) -> None:
+    assert outbound.is_public(address) is public
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/jwks",
+        "http://10.0.0.5/.well-known/jwks.json",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]:9000/jwks",
+        "http://[::ffff:10.0.0.1]/jwks",
+    ],
+)
+async def test_a_jwks_url_on_a_private_address_is_refused_outside_development(
+    provider: IdentityProvider, settings: Settings, tmp_path: Path, url: str
+) -> None:
+    strictness = {"trusted_issuer_allow_http": True, "trusted_issuer_allow_private_addresses": False}
+    async with own_app(settings, tmp_path, **strictness) as strict:
+        owner = await sign_up(strict)
+        payload = (
+            await strict(ADD, {"input": trust_input(provider, jwksUrl=url)}, token=owner.access_token)
+        )["addTrustedIssuer"]
+        assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [("jwksUrl", "INVALID_JWKS_URL")]
+        assert "private, loopback or link-local" in payload["userErrors"][0]["message"]
+        listed = await strict(LIST, {"slug": owner.organization_slug}, token=owner.access_token)
+        assert listed["organization"]["trustedIssuers"] == []  # nothing half-written
+
+
+async def test_a_name_resolving_to_a_private_address_is_never_connected_to(
+    provider: IdentityProvider, settings: Settings, tmp_path: Path
+) -> None:
+    """`localhost` passes registration (a name), but resolves to loopback: the fetch refuses it before
+    connecting, so the identity provider listening there never sees a request."""
+    by_name = provider.jwks_url.replace("127.0.0.1", "localhost")
+    strictness = {"trusted_issuer_allow_http": True, "trusted_issuer_allow_private_addresses": False}
+    async with own_app(settings, tmp_path, **strictness) as strict:
+        owner = await sign_up(strict)
+        await trust(strict, owner, provider, jwksUrl=by_name)
+        error = await refused(strict, provider.token(), status=503)
+        assert error["extensions"] == {"code": "SERVICE_UNAVAILABLE", "reason": "ISSUER_UNAVAILABLE"}
+        assert "resolves to a non-public address" in error["message"]
+    assert provider.jwks_requests == 0
+    # the same registration in development (private addresses allowed) fetches the keys and accepts the token
+    async with own_app(settings, tmp_path / "dev", trusted_issuer_allow_http=True) as dev:
+        owner = await sign_up(dev)
+        await trust(dev, owner, provider, jwksUrl=by_name)
+        # (two organizations of this database trust the issuer now: the header picks one)
+        pick = {"X-Atom-Organization": owner.organization_slug or ""}
+        viewer = (await dev(VIEWER, token=provider.token(), **pick))["viewer"]
+        assert viewer["organization"]["slug"] == owner.organization_slug
+    assert provider.jwks_requests == 1
