@@ -35,9 +35,17 @@ const state = {};
 async function page() {
   const created = await newPage(browser);
   created.setDefaultTimeout(30_000);
+  // The build's files this page fetched (code splitting: which chunks each page needs).
+  created.assets = [];
+  created.on("request", (request) => {
+    const { pathname } = new URL(request.url());
+    if (pathname.startsWith("/assets/")) created.assets.push(pathname);
+  });
   pages.push(created);
   return created;
 }
+
+const CHARTS_CHUNK = /^\/assets\/charts-[\w-]+\.js$/;
 
 /** axe-core finds no serious or critical violation on the page as it is now. */
 async function accessible(p, what) {
@@ -196,6 +204,8 @@ step("a third organization finds and installs it, and downloads it with its dige
   await c.getByText("Key fingerprint").first().waitFor();
   await accessible(c, "package page");
   await screenshot(c, "package");
+  assert.ok(c.assets.some((asset) => /^\/assets\/Package-/.test(asset)), `the package page's own chunk: ${c.assets}`);
+  assert.deepEqual(c.assets.filter((asset) => CHARTS_CHUNK.test(asset)), [], "sign-up, marketplace and package pages load no charts");
   state.consumer = c;
 });
 
@@ -251,6 +261,7 @@ step("usage reported through the API appears on the billing chart without a relo
   const points = Number(await c.getByTestId("usage-chart-tokens").getAttribute("data-points"));
   assert.ok(points >= 1, "the chart holds the new total");
   await c.getByRole("heading", { name: "Upcoming invoice" }).waitFor();
+  assert.ok(c.assets.some((asset) => CHARTS_CHUNK.test(asset)), "the billing page loads the charts");
   await accessible(c, "billing page");
   await screenshot(c, "billing");
 });
