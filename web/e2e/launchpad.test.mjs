@@ -66,6 +66,11 @@ async function signUp(p, { email, organizationSlug }) {
   await p.getByRole("button", { name: "Sign out" }).waitFor();
 }
 
+/** A package's line in the Publish page's "Your packages" list. */
+function yourPackage(p, fullName) {
+  return p.getByRole("list", { name: "Your packages" }).getByRole("listitem").filter({ has: p.getByRole("link", { name: fullName, exact: true }) });
+}
+
 /** A step of the story: skipped once an earlier one failed (it would only time out). */
 function step(name, body) {
   test(name, async (t) => {
@@ -156,6 +161,9 @@ step("publish a signed package and watch its review status change live", async (
   await p.getByRole("button", { name: "Sign and upload" }).click();
   await p.getByText(/v1\.0\.0 submitted/).waitFor(TIMEOUT);
   assert.equal(await p.getByLabel("Upload progress").getAttribute("value"), "1");
+  // Not published yet: the list shows the version under review, no published one.
+  const listed = yourPackage(p, fullName);
+  assert.match(await listed.innerText(), /v1\.0\.0 (SUBMITTED|IN_REVIEW)\s*$/);
   await p.getByRole("status", { name: "Status updates: live" }).waitFor(TIMEOUT);
   await accessible(p, "publish page");
   await screenshot(p, "publish");
@@ -179,6 +187,9 @@ step("a reviewer approves it; the publisher's page shows PUBLISHED without a rel
   await live.filter({ hasText: "PUBLISHED" }).waitFor(TIMEOUT);
   const history = await state.publisher.getByRole("list", { name: "Status history" }).innerText();
   assert.match(history, /→ PUBLISHED/);
+  // The rest of the page follows the live change, without a reload.
+  await yourPackage(state.publisher, state.fullName).filter({ hasText: /v1\.0\.0 PUBLISHED\s*$/ }).waitFor(TIMEOUT);
+  await state.publisher.getByTestId("submitted").filter({ hasText: "v1.0.0 submitted, now PUBLISHED" }).waitFor(TIMEOUT);
   await state.publisher.getByRole("heading", { name: /Review status/ }).scrollIntoViewIfNeeded();
   await screenshot(state.publisher, "publish-status");
 });
@@ -230,6 +241,8 @@ step("a high-risk version needs a second reviewer; the installer upgrades to it"
   await form.getByRole("button", { name: "Approve" }).click();
   await r.getByText(/another reviewer must approve/).waitFor(TIMEOUT);
   await p.getByTestId("live-status").filter({ hasText: "v1.1.0: IN_REVIEW" }).waitFor(TIMEOUT);
+  await yourPackage(p, state.fullName).filter({ hasText: /v1\.0\.0 PUBLISHED v1\.1\.0 IN_REVIEW\s*$/ }).waitFor(TIMEOUT);
+  await p.getByTestId("submitted").filter({ hasText: "v1.1.0 submitted, now IN_REVIEW" }).waitFor(TIMEOUT);
 
   const second = await page();
   await signIn(second, SECOND_REVIEWER.email, SECOND_REVIEWER.password);
@@ -239,6 +252,8 @@ step("a high-risk version needs a second reviewer; the installer upgrades to it"
   await secondForm.getByRole("button", { name: "Approve" }).click();
   await second.getByText(`${title}: now PUBLISHED.`).waitFor(TIMEOUT);
   await p.getByTestId("live-status").filter({ hasText: "v1.1.0: PUBLISHED" }).waitFor(TIMEOUT);
+  await yourPackage(p, state.fullName).filter({ hasText: /v1\.1\.0 PUBLISHED\s*$/ }).waitFor(TIMEOUT);
+  await p.getByTestId("submitted").filter({ hasText: "v1.1.0 submitted, now PUBLISHED" }).waitFor(TIMEOUT);
 
   const c = state.consumer;
   await c.reload();

@@ -18,7 +18,7 @@ import {
   type PublisherFieldsFragment,
   type Visibility,
 } from "@atom-cloud/sdk";
-import { useState, type FormEvent } from "react";
+import { useCallback, useState, type FormEvent } from "react";
 import { Link } from "react-router-dom";
 import { Badge, FormMessages, LiveBadge, Loaded, SelectField, TextArea, TextField, statusTone } from "../components/ui";
 import { formErrors, NO_ERRORS, type FormErrors } from "../lib/errors";
@@ -166,13 +166,16 @@ function CreatePackage({ created }: { created: () => void }) {
 
 type StatusEvent = PackageStatusSubscription["packageStatus"];
 
-/** The live review status of one package's versions. */
-function LiveStatus({ packageId }: { packageId: string }) {
+/** The live review status of one package's versions; `onChange` hears each transition. */
+function LiveStatus({ packageId, onChange }: { packageId: string; onChange: (event: StatusEvent) => void }) {
   const { client } = useSession();
   const [events, setEvents] = useState<StatusEvent[]>([]);
   const live = useLive(
     () => client.subscribe(PackageStatusDocument, { packageId }),
-    ({ packageStatus }) => setEvents((previous) => [packageStatus, ...previous]),
+    ({ packageStatus }) => {
+      setEvents((previous) => [packageStatus, ...previous]);
+      onChange(packageStatus);
+    },
     [client, packageId],
   );
   const latest = events[0];
@@ -205,7 +208,14 @@ async function readText(file: File): Promise<string> {
   return await file.text();
 }
 
-function UploadVersion({ packages }: { packages: Array<{ id: string; fullName: string }> }) {
+/** A version uploaded on this page and its review status as last heard. */
+export interface Upload {
+  packageId: string;
+  version: string;
+  status: string;
+}
+
+function UploadVersion({ packages, onStatus }: { packages: Array<{ id: string; fullName: string }>; onStatus: (upload: Upload, live: boolean) => void }) {
   const { client } = useSession();
   const [packageId, setPackageId] = useState(packages[0]?.id ?? "");
   const [artifact, setArtifact] = useState<File | null>(null);
@@ -247,6 +257,7 @@ function UploadVersion({ packages }: { packages: Array<{ id: string; fullName: s
       const version = unwrap(publishVersion, "version");
       if (version.sha256 !== sha256) throw new Error(`The server stored sha256 ${version.sha256}, not ${sha256}.`);
       setPublished({ version: version.version, status: version.status, sha256: version.sha256 });
+      onStatus({ packageId, version: version.version, status: version.status }, false);
       setStep("Submitted");
     } catch (error) {
       setStep("");
@@ -277,12 +288,21 @@ function UploadVersion({ packages }: { packages: Array<{ id: string; fullName: s
           </div>
         ) : null}
         {published ? (
-          <p role="status">
-            v{published.version} submitted: <Badge tone={statusTone(published.status)}>{published.status}</Badge> · sha256 <code>{published.sha256}</code>
+          <p role="status" data-testid="submitted">
+            v{published.version} submitted, now <Badge tone={statusTone(published.status)}>{published.status}</Badge> · sha256 <code>{published.sha256}</code>
           </p>
         ) : null}
       </form>
-      {watching ? <LiveStatus packageId={watching} /> : null}
+      {watching ? (
+        <LiveStatus
+          packageId={watching}
+          onChange={(event) => {
+            // The line above speaks of the version just submitted: it follows that version's transitions.
+            setPublished((current) => (current && current.version === event.versionNumber ? { ...current, status: event.toStatus } : current));
+            onStatus({ packageId: event.packageId, version: event.versionNumber, status: event.toStatus }, true);
+          }}
+        />
+      ) : null}
     </>
   );
 }
@@ -297,6 +317,23 @@ export function PublishPage() {
         ? (await client.request(MarketplacePackagesDocument, { filter: { publisher: namespace }, sort: "NEWEST", first: 100 })).marketplacePackages.nodes
         : [],
     [client, namespace],
+  );
+  // The last version uploaded here per package, with its status as the live updates tell it: the
+  // catalog's latestVersion is the newest *published* one, so a version in review shows only here.
+  const [uploads, setUploads] = useState<Record<string, Upload>>({});
+  const { reload: reloadPackages } = packages;
+  const onStatus = useCallback(
+    (upload: Upload, live: boolean) => {
+      setUploads((current) => {
+        const known = current[upload.packageId];
+        // A transition of another version (an older one yanked, say) leaves the one uploaded here.
+        if (known && known.version !== upload.version && live) return current;
+        return { ...current, [upload.packageId]: upload };
+      });
+      // A transition may publish a version: the list's latest published version and counts come anew.
+      if (live) reloadPackages();
+    },
+    [reloadPackages],
   );
   return (
     <section>
@@ -315,16 +352,30 @@ export function PublishPage() {
               <Loaded result={packages} what="Loading your packages">
                 {(list) => (
                   <>
-                    <h2>Your packages</h2>
-                    <ul>
-                      {list.map((pkg) => (
-                        <li key={pkg.id}>
-                          <Link to={`/packages/${pkg.fullName}`}>{pkg.fullName}</Link>{" "}
-                          {pkg.latestVersion ? <Badge tone={statusTone(pkg.latestVersion.status)}>v{pkg.latestVersion.version} {pkg.latestVersion.status}</Badge> : <Badge>no version</Badge>}
-                        </li>
-                      ))}
+                    <h2 id="packages-heading">Your packages</h2>
+                    <ul aria-labelledby="packages-heading">
+                      {list.map((pkg) => {
+                        const upload = uploads[pkg.id];
+                        return (
+                          <li key={pkg.id}>
+                            <Link to={`/packages/${pkg.fullName}`}>{pkg.fullName}</Link>{" "}
+                            {pkg.latestVersion ? (
+                              <Badge tone={statusTone(pkg.latestVersion.status)}>v{pkg.latestVersion.version} {pkg.latestVersion.status}</Badge>
+                            ) : upload ? null : (
+                              <Badge>no published version</Badge>
+                            )}{" "}
+                            {upload && upload.version !== pkg.latestVersion?.version ? (
+                              <Badge tone={statusTone(upload.status)}>v{upload.version} {upload.status}</Badge>
+                            ) : null}
+                          </li>
+                        );
+                      })}
                     </ul>
-                    {list.length > 0 ? <UploadVersion key={list.map((p) => p.id).join()} packages={list} /> : <p>Create a package to upload a version.</p>}
+                    {list.length > 0 ? (
+                      <UploadVersion key={list.map((p) => p.id).join()} packages={list} onStatus={onStatus} />
+                    ) : (
+                      <p>Create a package to upload a version.</p>
+                    )}
                   </>
                 )}
               </Loaded>
