@@ -343,6 +343,15 @@ step("an audit entry arrives live", async () => {
   const [download] = await Promise.all([owner.waitForEvent("download"), owner.getByRole("button", { name: "Export (NDJSON)" }).click()]);
   const exported = (await readFile(await download.path(), "utf8")).trim().split("\n").map((line) => JSON.parse(line));
   assert.ok(exported.some((entry) => entry.action === "createApiKey"), "the export holds the new entry");
+  // Actors are named by the member's e-mail, the raw id in the tooltip; the filter takes the e-mail too.
+  const created = owner.getByRole("row").filter({ has: owner.getByRole("cell", { name: "createApiKey" }) }).first();
+  const actor = created.getByTitle(/\(user:[0-9a-f-]{36}\)$/);
+  assert.equal(await actor.innerText(), state.consumerEmail);
+  await owner.getByLabel("Actor").fill(state.consumerEmail);
+  await owner.getByRole("button", { name: "Apply filters" }).click();
+  await owner.getByRole("cell", { name: "createApiKey" }).first().waitFor(TIMEOUT);
+  const actors = await owner.getByRole("table", { name: "Audit entries" }).locator("tbody tr td:nth-child(3)").allInnerTexts();
+  assert.ok(actors.length > 0 && actors.every((name) => name === state.consumerEmail), `only the owner's entries: ${actors}`);
   await accessible(owner, "audit page");
   await screenshot(owner, "audit");
 });
