@@ -208,14 +208,28 @@ async function readText(file: File): Promise<string> {
   return await file.text();
 }
 
-/** A version uploaded on this page and its review status as last heard. */
-export interface Upload {
-  packageId: string;
-  version: string;
-  status: string;
+/** The review status of versions as last heard, by `packageId@version`: from publishing (the
+ * mutation's answer) or live (packageStatus). */
+export type Heard = Record<string, { status: string; live: boolean }>;
+
+const versionKey = (packageId: string, version: string) => `${packageId}@${version}`;
+
+/** A status heard. The live stream may overtake the mutation's answer (events are released at its
+ * commit): a live status is never replaced by the answer, which is older. */
+export function hear(heard: Heard, packageId: string, version: string, status: string, live: boolean): Heard {
+  const key = versionKey(packageId, version);
+  if (!live && heard[key]?.live) return heard;
+  return { ...heard, [key]: { status, live } };
 }
 
-function UploadVersion({ packages, onStatus }: { packages: Array<{ id: string; fullName: string }>; onStatus: (upload: Upload, live: boolean) => void }) {
+interface UploadProps {
+  packages: Array<{ id: string; fullName: string }>;
+  heard: Heard;
+  onPublished: (packageId: string, version: string, status: string) => void;
+  onLive: (event: StatusEvent) => void;
+}
+
+function UploadVersion({ packages, heard, onPublished, onLive }: UploadProps) {
   const { client } = useSession();
   const [packageId, setPackageId] = useState(packages[0]?.id ?? "");
   const [artifact, setArtifact] = useState<File | null>(null);
@@ -223,7 +237,8 @@ function UploadVersion({ packages, onStatus }: { packages: Array<{ id: string; f
   const [progress, setProgress] = useState<number | null>(null);
   const [step, setStep] = useState<string>("");
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
-  const [published, setPublished] = useState<{ version: string; status: string; sha256: string } | null>(null);
+  const [published, setPublished] = useState<{ packageId: string; version: string; status: string; sha256: string } | null>(null);
+  const publishedStatus = published ? (heard[versionKey(published.packageId, published.version)]?.status ?? published.status) : null;
   const [watching, setWatching] = useState<string | null>(null);
 
   async function submit(event: FormEvent) {
@@ -256,8 +271,8 @@ function UploadVersion({ packages, onStatus }: { packages: Array<{ id: string; f
       });
       const version = unwrap(publishVersion, "version");
       if (version.sha256 !== sha256) throw new Error(`The server stored sha256 ${version.sha256}, not ${sha256}.`);
-      setPublished({ version: version.version, status: version.status, sha256: version.sha256 });
-      onStatus({ packageId, version: version.version, status: version.status }, false);
+      setPublished({ packageId, version: version.version, status: version.status, sha256: version.sha256 });
+      onPublished(packageId, version.version, version.status);
       setStep("Submitted");
     } catch (error) {
       setStep("");
@@ -287,22 +302,13 @@ function UploadVersion({ packages, onStatus }: { packages: Array<{ id: string; f
             </label>
           </div>
         ) : null}
-        {published ? (
+        {published && publishedStatus ? (
           <p role="status" data-testid="submitted">
-            v{published.version} submitted, now <Badge tone={statusTone(published.status)}>{published.status}</Badge> · sha256 <code>{published.sha256}</code>
+            v{published.version} submitted, now <Badge tone={statusTone(publishedStatus)}>{publishedStatus}</Badge> · sha256 <code>{published.sha256}</code>
           </p>
         ) : null}
       </form>
-      {watching ? (
-        <LiveStatus
-          packageId={watching}
-          onChange={(event) => {
-            // The line above speaks of the version just submitted: it follows that version's transitions.
-            setPublished((current) => (current && current.version === event.versionNumber ? { ...current, status: event.toStatus } : current));
-            onStatus({ packageId: event.packageId, version: event.versionNumber, status: event.toStatus }, true);
-          }}
-        />
-      ) : null}
+      {watching ? <LiveStatus packageId={watching} onChange={onLive} /> : null}
     </>
   );
 }
@@ -318,20 +324,20 @@ export function PublishPage() {
         : [],
     [client, namespace],
   );
-  // The last version uploaded here per package, with its status as the live updates tell it: the
-  // catalog's latestVersion is the newest *published* one, so a version in review shows only here.
-  const [uploads, setUploads] = useState<Record<string, Upload>>({});
+  // The version last uploaded here per package, and every status heard: the catalog's latestVersion
+  // is the newest *published* one, so a version in review shows only through these.
+  const [uploaded, setUploaded] = useState<Record<string, string>>({});
+  const [heard, setHeard] = useState<Heard>({});
   const { reload: reloadPackages } = packages;
-  const onStatus = useCallback(
-    (upload: Upload, live: boolean) => {
-      setUploads((current) => {
-        const known = current[upload.packageId];
-        // A transition of another version (an older one yanked, say) leaves the one uploaded here.
-        if (known && known.version !== upload.version && live) return current;
-        return { ...current, [upload.packageId]: upload };
-      });
+  const onPublished = useCallback((packageId: string, version: string, status: string) => {
+    setUploaded((current) => ({ ...current, [packageId]: version }));
+    setHeard((current) => hear(current, packageId, version, status, false));
+  }, []);
+  const onLive = useCallback(
+    (event: StatusEvent) => {
+      setHeard((current) => hear(current, event.packageId, event.versionNumber, event.toStatus, true));
       // A transition may publish a version: the list's latest published version and counts come anew.
-      if (live) reloadPackages();
+      reloadPackages();
     },
     [reloadPackages],
   );
@@ -355,7 +361,9 @@ export function PublishPage() {
                     <h2 id="packages-heading">Your packages</h2>
                     <ul aria-labelledby="packages-heading">
                       {list.map((pkg) => {
-                        const upload = uploads[pkg.id];
+                        const version = uploaded[pkg.id];
+                        const status = version ? heard[versionKey(pkg.id, version)]?.status : undefined;
+                        const upload = version && status ? { version, status } : null;
                         return (
                           <li key={pkg.id}>
                             <Link to={`/packages/${pkg.fullName}`}>{pkg.fullName}</Link>{" "}
@@ -372,7 +380,7 @@ export function PublishPage() {
                       })}
                     </ul>
                     {list.length > 0 ? (
-                      <UploadVersion key={list.map((p) => p.id).join()} packages={list} onStatus={onStatus} />
+                      <UploadVersion key={list.map((p) => p.id).join()} packages={list} heard={heard} onPublished={onPublished} onLive={onLive} />
                     ) : (
                       <p>Create a package to upload a version.</p>
                     )}
