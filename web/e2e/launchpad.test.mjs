@@ -358,13 +358,15 @@ step("an audit entry arrives live", async () => {
   const created = owner.getByRole("row").filter({ has: owner.getByRole("cell", { name: "createApiKey" }) }).first();
   const actor = created.getByTitle(/\(user:[0-9a-f-]{36}\)$/);
   assert.equal(await actor.innerText(), state.consumerEmail);
+  await accessible(owner, "audit page");
+  await screenshot(owner, "audit");
   await owner.getByLabel("Actor").fill(state.consumerEmail);
   await owner.getByRole("button", { name: "Apply filters" }).click();
   await owner.getByRole("cell", { name: "createApiKey" }).first().waitFor(TIMEOUT);
   const actors = await owner.getByRole("table", { name: "Audit entries" }).locator("tbody tr td:nth-child(3)").allInnerTexts();
   assert.ok(actors.length > 0 && actors.every((name) => name === state.consumerEmail), `only the owner's entries: ${actors}`);
-  await accessible(owner, "audit page");
-  await screenshot(owner, "audit");
+  await accessible(owner, "audit page, filtered by actor");
+  await screenshot(owner, "audit-filtered");
 });
 
 step("a second organization shows none of the first one's data; the switcher goes back", async () => {

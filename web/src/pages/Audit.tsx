@@ -171,7 +171,7 @@ export function AuditPage() {
                 <td>{new Date(entry.time).toLocaleTimeString()}</td>
                 <td><Actor actor={entry.actor} names={names} /></td>
                 <td><code>{entry.action}</code></td>
-                <td>{entry.target}</td>
+                <td className="id">{entry.target}</td>
                 <td>{entry.decision} / {entry.outcome}{entry.reason ? ` (${entry.reason})` : ""}</td>
                 <td><Badge tone={riskTone(entry.risk)}>{entry.risk}</Badge></td>
               </tr>
