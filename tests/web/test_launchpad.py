@@ -1,28 +1,36 @@
 """The Launchpad in a browser: node's test runner over web/e2e/*.test.mjs, which drive Debian's
 chromium (playwright-core, headless, never a downloaded browser) against a live server started here on
-127.0.0.1 with the built web/dist. This module provisions what the API cannot make (a trusted reviewer
-organization, a platform operator's plan, a WPK artifact) and hands it over in environment variables.
+127.0.0.1 with the built web/dist. This module provisions what the API cannot make, or what the browser
+would take long to (a trusted reviewer organization, a platform operator's plan, WPK artifacts, a
+publisher with more packages than a page of the marketplace, last month's finalized invoice of an
+organization), and hands it over in environment variables.
 Screenshots of every page land in web/e2e/artifacts/ (and the first screen of each, as JPEG, in docs/launchpad/ with
 ATOM_LAUNCHPAD_DOC_SCREENSHOTS=1)."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import subprocess
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from domain.billing.periods import period_of
+from domain.clock import clock
 from server.app import create_app
 from server.settings import Settings
-from tests.billing.flow import create_plan, per_unit
+from tests.billing.flow import FINALIZE, create_plan, customer, event, per_unit, relog, report
 from tests.browser.conftest import CHROMIUM, _browser_required
 from tests.conftest import LiveServer, free_port, make_settings
-from tests.helpers import GraphQL, member_with_role, sign_up, unique
+from tests.helpers import Account, GraphQL, member_with_role, sign_up, unique
+from tests.marketplace import flow as marketplace
 from tests.marketplace.wpk_builder import DEFAULT_FILES, build_wpk, default_manifest
 from tests.sdk.conftest import ROOT, platform_operator, trust_reviewer
 
@@ -31,6 +39,8 @@ DIST = WEB / "dist"
 E2E_TIMEOUT_SECONDS = 420
 # A cloud credential in the archive: the analysis finds it, the version is high risk (two approvals).
 AWS_KEY = "AKIA" + "IOSFODNN7EXAMPLE"
+# More than the marketplace's page (web/src/pages/Marketplace.tsx, PAGE_SIZE = 20): a second page loads on scroll.
+CATALOG_PACKAGES = 25
 
 
 def _required(reason: str) -> None:
@@ -83,6 +93,48 @@ async def live_gql(launchpad_server: LiveServer) -> AsyncIterator[GraphQL]:
         yield GraphQL(http)
 
 
+async def catalog_publisher(gql: GraphQL) -> marketplace.Publisher:
+    """A publisher with CATALOG_PACKAGES packages (no versions: only its own organization lists them)."""
+    publisher = await marketplace.publisher(gql)
+    for number in range(1, CATALOG_PACKAGES + 1):
+        await marketplace.create_package(gql, publisher, f"scroll-{number:02d}", title=f"Scroll {number:02d}")
+    return publisher
+
+
+async def invoiced_organization(
+    gql: GraphQL, operator: Account, plan_key: str
+) -> tuple[Account, dict[str, Any]]:
+    """An organization on `plan_key` since the middle of last month, with usage reported then, whose
+    last month the platform operator has finalized (as tests/billing/test_end_to_end.py does: the
+    clock, which the live server in this process shares, set back to last month, then past its end)."""
+    last = period_of(period_of(clock.now()).start - timedelta(seconds=1))
+    try:
+        clock.freeze(last.start + timedelta(days=14, hours=12))
+        owner, secret = await customer(gql, plan_key)
+        reported = await report(gql, secret, [event("tokens", 100_000), event("tokens", 25_000)])
+        assert reported == {"accepted": 2, "duplicates": 0, "userErrors": []}, reported
+        clock.freeze(last.end + timedelta(hours=2))
+        operator = await relog(gql, operator)
+        finalized = (
+            await gql(
+                FINALIZE,
+                {"input": {"organizationId": owner.organization_id, "period": last.key}},
+                token=operator.access_token,
+            )
+        )["finalizeInvoice"]
+    finally:
+        clock.unfreeze()
+    assert finalized["userErrors"] == [], finalized
+    invoice: dict[str, Any] = finalized["invoice"]
+    # the plan's fee for half the month, and a line per priced meter (tokens, package runs)
+    assert invoice["status"] == "OPEN" and [line["kind"] for line in invoice["lines"]] == [
+        "PLATFORM_FEE",
+        "USAGE",
+        "USAGE",
+    ], invoice
+    return owner, invoice
+
+
 async def test_launchpad_end_to_end_in_chromium(
     launchpad_server: LiveServer, live_gql: GraphQL, settings: Settings, tmp_path: Path
 ) -> None:
@@ -96,6 +148,8 @@ async def test_launchpad_end_to_end_in_chromium(
     plan = await create_plan(
         live_gql, operator, prices=[per_unit("tokens", "0.002"), per_unit("package_runs", "1")]
     )
+    catalog = await catalog_publisher(live_gql)
+    invoiced, invoice = await invoiced_organization(live_gql, operator, str(plan["key"]))
     name = unique("hello")
     artifact = build_wpk(tmp_path / f"{name}-1.0.0.tar.gz", manifest=default_manifest(name, "1.0.0"))
     risky = build_wpk(
@@ -113,6 +167,19 @@ async def test_launchpad_end_to_end_in_chromium(
         "ATOM_RISKY_WPK": str(risky),
         "ATOM_SECOND_REVIEWER_EMAIL": second_reviewer.email,
         "ATOM_SECOND_REVIEWER_PASSWORD": second_reviewer.password,
+        "ATOM_CATALOG_EMAIL": catalog.account.email,
+        "ATOM_CATALOG_PASSWORD": catalog.account.password,
+        "ATOM_CATALOG_NAMESPACE": catalog.namespace,
+        "ATOM_CATALOG_PACKAGES": str(CATALOG_PACKAGES),
+        "ATOM_INVOICED_EMAIL": invoiced.email,
+        "ATOM_INVOICED_PASSWORD": invoiced.password,
+        # What the invoice page must show: its number and its lines as the API finalized them.
+        "ATOM_INVOICE": json.dumps(
+            {
+                "number": invoice["number"],
+                "lines": [[line["description"], line["quantity"]] for line in invoice["lines"]],
+            }
+        ),
         "ATOM_CHROMIUM": str(CHROMIUM),
         "ATOM_E2E_ARTIFACTS": str(WEB / "e2e" / "artifacts"),
         "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1",

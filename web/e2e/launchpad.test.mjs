@@ -1,8 +1,12 @@
 // The Launchpad end to end, in Debian's chromium against a live server (tests/web/test_launchpad.py
-// starts it and provisions what the API cannot: a trusted reviewer organization, a billing plan, a WPK).
+// starts it and provisions what the API cannot: a trusted reviewer organization, a billing plan, WPKs,
+// a publisher with more packages than a marketplace page, an organization with a finalized invoice).
 // One story, in order: a publisher signs up and publishes a signed package whose review status changes
 // live; a reviewer approves it; a third organization installs it, sees usage reported through the API
-// arrive on its billing chart, changes a member's role (which takes effect), and watches its audit log.
+// arrive on its billing chart, changes a member's role (which takes effect), watches its audit log,
+// uninstalls the package, sees a budget alert fire live, edits a custom role in the permission matrix
+// (which takes effect) and compares policy versions. Then two journeys of their own: an invoice's
+// lines, and the marketplace's next page loaded on scroll.
 import { AtomClient } from "@atom-cloud/sdk";
 import assert from "node:assert/strict";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
@@ -23,6 +27,11 @@ const PLAN = env("ATOM_PLAN");
 const REVIEWER = { email: env("ATOM_REVIEWER_EMAIL"), password: env("ATOM_REVIEWER_PASSWORD") };
 const SECOND_REVIEWER = { email: env("ATOM_SECOND_REVIEWER_EMAIL"), password: env("ATOM_SECOND_REVIEWER_PASSWORD") };
 const RISKY_WPK = env("ATOM_RISKY_WPK");
+// A publisher with more packages than a marketplace page, and an organization with a finalized invoice.
+const CATALOG = { email: env("ATOM_CATALOG_EMAIL"), password: env("ATOM_CATALOG_PASSWORD"), namespace: env("ATOM_CATALOG_NAMESPACE"), packages: Number(env("ATOM_CATALOG_PACKAGES")) };
+const INVOICED = { email: env("ATOM_INVOICED_EMAIL"), password: env("ATOM_INVOICED_PASSWORD") };
+/** { number, lines: [[description, quantity], …] } as the API finalized it. */
+const INVOICE = JSON.parse(env("ATOM_INVOICE"));
 const PASSWORD = "correct horse battery staple 42";
 const run = randomBytes(3).toString("hex");
 const TIMEOUT = { timeout: 30_000 };
@@ -35,9 +44,17 @@ const state = {};
 async function page() {
   const created = await newPage(browser);
   created.setDefaultTimeout(30_000);
+  // The build's files this page fetched (code splitting: which chunks each page needs).
+  created.assets = [];
+  created.on("request", (request) => {
+    const { pathname } = new URL(request.url());
+    if (pathname.startsWith("/assets/")) created.assets.push(pathname);
+  });
   pages.push(created);
   return created;
 }
+
+const CHARTS_CHUNK = /^\/assets\/charts-[\w-]+\.js$/;
 
 /** axe-core finds no serious or critical violation on the page as it is now. */
 async function accessible(p, what) {
@@ -58,17 +75,23 @@ async function signUp(p, { email, organizationSlug }) {
   await p.getByRole("button", { name: "Sign out" }).waitFor();
 }
 
-/** A step of the story: skipped once an earlier one failed (it would only time out). */
-function step(name, body) {
+/** A package's line in the Publish page's "Your packages" list. */
+function yourPackage(p, fullName) {
+  return p.getByRole("list", { name: "Your packages" }).getByRole("listitem").filter({ has: p.getByRole("link", { name: fullName, exact: true }) });
+}
+
+/** A step of the story: skipped once an earlier one failed (it would only time out). A journey of its
+ * own (`independent`, with accounts of its own) runs anyway and breaks nothing after it. */
+function step(name, body, { independent = false } = {}) {
   test(name, async (t) => {
-    if (state.broken) {
+    if (state.broken && !independent) {
       t.skip(`after "${state.broken}" failed`);
       return;
     }
     try {
       await body();
     } catch (error) {
-      state.broken = name;
+      if (!independent) state.broken = name;
       // Every open page as it was, for the artifacts.
       for (const [index, p] of pages.entries()) {
         if (!p.isClosed()) await screenshot(p, `failure-${index}`).catch(() => undefined);
@@ -148,6 +171,9 @@ step("publish a signed package and watch its review status change live", async (
   await p.getByRole("button", { name: "Sign and upload" }).click();
   await p.getByText(/v1\.0\.0 submitted/).waitFor(TIMEOUT);
   assert.equal(await p.getByLabel("Upload progress").getAttribute("value"), "1");
+  // Not published yet: the list shows the version under review, no published one.
+  const listed = yourPackage(p, fullName);
+  assert.match(await listed.innerText(), /v1\.0\.0 (DRAFT|SUBMITTED|IN_REVIEW)\s*$/);
   await p.getByRole("status", { name: "Status updates: live" }).waitFor(TIMEOUT);
   await accessible(p, "publish page");
   await screenshot(p, "publish");
@@ -171,6 +197,9 @@ step("a reviewer approves it; the publisher's page shows PUBLISHED without a rel
   await live.filter({ hasText: "PUBLISHED" }).waitFor(TIMEOUT);
   const history = await state.publisher.getByRole("list", { name: "Status history" }).innerText();
   assert.match(history, /→ PUBLISHED/);
+  // The rest of the page follows the live change, without a reload.
+  await yourPackage(state.publisher, state.fullName).filter({ hasText: /v1\.0\.0 PUBLISHED\s*$/ }).waitFor(TIMEOUT);
+  await state.publisher.getByTestId("submitted").filter({ hasText: "v1.0.0 submitted, now PUBLISHED" }).waitFor(TIMEOUT);
   await state.publisher.getByRole("heading", { name: /Review status/ }).scrollIntoViewIfNeeded();
   await screenshot(state.publisher, "publish-status");
 });
@@ -196,6 +225,8 @@ step("a third organization finds and installs it, and downloads it with its dige
   await c.getByText("Key fingerprint").first().waitFor();
   await accessible(c, "package page");
   await screenshot(c, "package");
+  assert.ok(c.assets.some((asset) => /^\/assets\/Package-/.test(asset)), `the package page's own chunk: ${c.assets}`);
+  assert.deepEqual(c.assets.filter((asset) => CHARTS_CHUNK.test(asset)), [], "sign-up, marketplace and package pages load no charts");
   state.consumer = c;
 });
 
@@ -220,6 +251,8 @@ step("a high-risk version needs a second reviewer; the installer upgrades to it"
   await form.getByRole("button", { name: "Approve" }).click();
   await r.getByText(/another reviewer must approve/).waitFor(TIMEOUT);
   await p.getByTestId("live-status").filter({ hasText: "v1.1.0: IN_REVIEW" }).waitFor(TIMEOUT);
+  await yourPackage(p, state.fullName).filter({ hasText: /v1\.0\.0 PUBLISHED v1\.1\.0 IN_REVIEW\s*$/ }).waitFor(TIMEOUT);
+  await p.getByTestId("submitted").filter({ hasText: "v1.1.0 submitted, now IN_REVIEW" }).waitFor(TIMEOUT);
 
   const second = await page();
   await signIn(second, SECOND_REVIEWER.email, SECOND_REVIEWER.password);
@@ -229,6 +262,8 @@ step("a high-risk version needs a second reviewer; the installer upgrades to it"
   await secondForm.getByRole("button", { name: "Approve" }).click();
   await second.getByText(`${title}: now PUBLISHED.`).waitFor(TIMEOUT);
   await p.getByTestId("live-status").filter({ hasText: "v1.1.0: PUBLISHED" }).waitFor(TIMEOUT);
+  await yourPackage(p, state.fullName).filter({ hasText: /v1\.1\.0 PUBLISHED\s*$/ }).waitFor(TIMEOUT);
+  await p.getByTestId("submitted").filter({ hasText: "v1.1.0 submitted, now PUBLISHED" }).waitFor(TIMEOUT);
 
   const c = state.consumer;
   await c.reload();
@@ -251,6 +286,7 @@ step("usage reported through the API appears on the billing chart without a relo
   const points = Number(await c.getByTestId("usage-chart-tokens").getAttribute("data-points"));
   assert.ok(points >= 1, "the chart holds the new total");
   await c.getByRole("heading", { name: "Upcoming invoice" }).waitFor();
+  assert.ok(c.assets.some((asset) => CHARTS_CHUNK.test(asset)), "the billing page loads the charts");
   await accessible(c, "billing page");
   await screenshot(c, "billing");
 });
@@ -295,6 +331,7 @@ step("a member's new role takes effect", async () => {
 
   await m.reload();
   await m.getByRole("form", { name: "Create a budget" }).waitFor(TIMEOUT);
+  state.member = m;
 });
 
 step("an audit entry arrives live", async () => {
@@ -317,8 +354,19 @@ step("an audit entry arrives live", async () => {
   const [download] = await Promise.all([owner.waitForEvent("download"), owner.getByRole("button", { name: "Export (NDJSON)" }).click()]);
   const exported = (await readFile(await download.path(), "utf8")).trim().split("\n").map((line) => JSON.parse(line));
   assert.ok(exported.some((entry) => entry.action === "createApiKey"), "the export holds the new entry");
+  // Actors are named by the member's e-mail, the raw id in the tooltip; the filter takes the e-mail too.
+  const created = owner.getByRole("row").filter({ has: owner.getByRole("cell", { name: "createApiKey" }) }).first();
+  const actor = created.getByTitle(/\(user:[0-9a-f-]{36}\)$/);
+  assert.equal(await actor.innerText(), state.consumerEmail);
   await accessible(owner, "audit page");
   await screenshot(owner, "audit");
+  await owner.getByLabel("Actor").fill(state.consumerEmail);
+  await owner.getByRole("button", { name: "Apply filters" }).click();
+  await owner.getByRole("cell", { name: "createApiKey" }).first().waitFor(TIMEOUT);
+  const actors = await owner.getByRole("table", { name: "Audit entries" }).locator("tbody tr td:nth-child(3)").allInnerTexts();
+  assert.ok(actors.length > 0 && actors.every((name) => name === state.consumerEmail), `only the owner's entries: ${actors}`);
+  await accessible(owner, "audit page, filtered by actor");
+  await screenshot(owner, "audit-filtered");
 });
 
 step("a second organization shows none of the first one's data; the switcher goes back", async () => {
@@ -391,3 +439,173 @@ step("an expired or refused access token is refreshed silently", async () => {
   assert.notEqual(again.accessToken, "not-a-token");
   assert.equal(await p.getByRole("heading", { name: "Sign in" }).count(), 0);
 });
+
+step("the installer uninstalls it: the install count drops and Install is offered again", async () => {
+  const c = state.consumer;
+  await c.goto(`${BASE_URL}/packages/${state.fullName}`);
+  const summary = c.locator("p.muted").filter({ hasText: `${state.fullName} · by ` });
+  await summary.filter({ hasText: "· 1 install ·" }).waitFor(TIMEOUT);
+  await c.getByText("Installed:").locator("..").filter({ hasText: "v1.1.0" }).waitFor(TIMEOUT);
+  await c.getByRole("button", { name: "Uninstall" }).click();
+  await c.getByRole("button", { name: "Install", exact: true }).waitFor(TIMEOUT);
+  await summary.filter({ hasText: "· 0 installs ·" }).waitFor(TIMEOUT);
+  assert.equal(await c.getByText("Installed:").count(), 0, "no install shown");
+  assert.equal(await c.getByRole("button", { name: "Uninstall" }).count(), 0);
+  await accessible(c, "package page, uninstalled");
+  await screenshot(c, "package-uninstalled");
+});
+
+step("a budget alert fires live on the billing page when usage crosses its threshold", async () => {
+  const c = state.consumer;
+  await c.getByRole("link", { name: "Billing" }).click();
+  const total = c.getByTestId("usage-total-tokens");
+  await total.filter({ hasText: /^1520$/ }).waitFor(TIMEOUT);
+  const budget = `Tokens ${run}`;
+  const form = c.getByRole("form", { name: "Create a budget" });
+  await form.getByLabel("Budget name").fill(budget);
+  await form.getByLabel("Meter").selectOption("tokens");
+  await form.getByLabel("Threshold").fill("2000");
+  await form.getByRole("button", { name: "Create budget" }).click();
+  await c.getByRole("button", { name: `Delete budget ${budget}` }).waitFor(TIMEOUT);
+  await c.getByRole("status", { name: "Budget alerts: live" }).waitFor(TIMEOUT);
+  assert.equal(await c.getByRole("list", { name: "Budget alerts" }).count(), 0, "no alert before the threshold is crossed");
+  // 1520 + 1000 tokens: past 2000.
+  const api = await AtomClient.logIn(BASE_URL, { email: state.consumerEmail, password: PASSWORD });
+  assert.equal((await api.reportUsage([{ meter: "tokens", quantity: "1000" }])).accepted, 1);
+  const alerts = c.getByRole("list", { name: "Budget alerts" }).getByRole("alert");
+  await alerts.filter({ hasText: new RegExp(`^${budget}: 2520 reached 2000 \\(\\d{4}-\\d{2}\\)$`) }).waitFor(TIMEOUT);
+  await total.filter({ hasText: /^2520$/ }).waitFor(TIMEOUT);
+  assert.equal(await alerts.count(), 1, "one alert per budget and period");
+  await c.getByRole("heading", { name: /Budgets and alerts/ }).scrollIntoViewIfNeeded();
+  await accessible(c, "billing page with a budget alert");
+  await screenshot(c, "billing-budget-alert");
+});
+
+step("a custom role edited in the permission matrix takes effect (policy tester, the member's page)", async () => {
+  const owner = state.consumer;
+  const member = state.memberEmail;
+  await owner.getByRole("link", { name: "Auth Studio" }).click();
+  const summary = owner.getByText(/ · policy v\d+ · your permissions: /);
+  state.policyBefore = Number((await summary.innerText()).match(/policy v(\d+)/)[1]);
+
+  const role = `auditor-${run}`;
+  state.customRole = role;
+  const create = owner.getByRole("form", { name: "Create a role" });
+  await create.getByLabel("Role name").fill(role);
+  await create.getByLabel("Role description").fill("Reads the audit log.");
+  await create.getByRole("button", { name: "Create role" }).click();
+  const box = (permission, checked) => owner.getByRole("checkbox", { name: `${role}: ${permission}`, exact: true, ...(checked === undefined ? {} : { checked }) });
+  await box("audit:read", false).waitFor(TIMEOUT);
+  assert.ok(await box("audit:read").isEnabled(), "a custom role is editable");
+  assert.ok(await owner.getByRole("checkbox", { name: "viewer: audit:read", exact: true }).isDisabled(), "a built-in role is not");
+  // Each toggle is saved at once (grantPermission / revokePermission); the matrix shows what the server holds.
+  await box("audit:read").click();
+  await box("audit:read", true).waitFor(TIMEOUT);
+  await box("packages:install").click();
+  await box("packages:install", true).waitFor(TIMEOUT);
+  await box("packages:install").click();
+  await box("packages:install", false).waitFor(TIMEOUT);
+  await owner.getByRole("region", { name: "Permission matrix" }).scrollIntoViewIfNeeded();
+  await accessible(owner, "Auth Studio with a custom role");
+  await screenshot(owner, "auth-studio-custom-role");
+
+  // The member (viewer and billing) may not read the audit log until given the role.
+  const tester = owner.getByRole("form", { name: "Test a policy decision" });
+  const decision = owner.getByRole("region", { name: "Policy tester" }).getByRole("status");
+  await tester.getByLabel("Subject").selectOption({ label: member });
+  await tester.getByLabel("Resource").fill("audit");
+  await tester.getByLabel("Action").fill("read");
+  await tester.getByRole("button", { name: "Test" }).click();
+  await decision.filter({ hasText: /^denied audit:read/ }).waitFor(TIMEOUT);
+  await owner.getByLabel(`Role to add to ${member}`).selectOption(role);
+  await owner.getByRole("button", { name: `Add role to ${member}` }).click();
+  await owner.getByRole("button", { name: `Remove role ${role} from ${member}` }).waitFor(TIMEOUT);
+  await tester.getByRole("button", { name: "Test" }).click();
+  await decision.filter({ hasText: /^allowed audit:read/ }).waitFor(TIMEOUT);
+  assert.match(await decision.innerText(), new RegExp(`role:${role}`), "the deciding rule is the custom role's");
+  await screenshot(owner, "auth-studio-custom-role-allowed");
+
+  const m = state.member;
+  await m.reload();
+  await m.getByRole("link", { name: "Audit" }).click();
+  await m.getByTestId("chain-status").filter({ hasText: "verified" }).waitFor(TIMEOUT);
+});
+
+step("policy versions: the role changes are new versions, and the diff shows what changed", async () => {
+  const owner = state.consumer;
+  const role = state.customRole;
+  const summary = owner.getByText(/ · policy v\d+ · your permissions: /);
+  const after = Number((await summary.innerText()).match(/policy v(\d+)/)[1]);
+  assert.ok(after > state.policyBefore, `a new policy version (v${state.policyBefore} → v${after})`);
+  const section = owner.getByRole("region", { name: "Policy versions" });
+  await section.getByText(new RegExp(`^v${after} · `)).waitFor(TIMEOUT);
+  const compare = section.getByRole("form", { name: "Compare policy versions" });
+  // Everything since before the role was created: the permission granted and revoked again is not in it.
+  await compare.getByLabel("From version").selectOption(String(state.policyBefore));
+  await compare.getByLabel("To version").selectOption(String(after));
+  await compare.getByRole("button", { name: "Show diff" }).click();
+  const diff = section.getByLabel(`Policy diff v${state.policyBefore} → v${after}`, { exact: true });
+  await diff.getByText(new RegExp(`^\\+ p, role:${role}, .*audit, read`)).waitFor(TIMEOUT);
+  const lines = (await diff.innerText()).split("\n").filter(Boolean);
+  assert.ok(lines.every((line) => line.startsWith("+ ")), `only additions: ${lines}`);
+  assert.ok(lines.some((line) => line.startsWith("+ g, ") && line.endsWith(`role:${role}`)), `the member given the role: ${lines}`);
+  assert.ok(!lines.some((line) => line.includes("packages, install")), `granted and revoked: not a change: ${lines}`);
+  // The last step alone: the role given to the member.
+  await compare.getByLabel("From version").selectOption(String(after - 1));
+  await compare.getByRole("button", { name: "Show diff" }).click();
+  const last = section.getByLabel(`Policy diff v${after - 1} → v${after}`, { exact: true });
+  await last.getByText(new RegExp(`^\\+ g, .*role:${role}$`)).waitFor(TIMEOUT);
+  assert.equal((await last.innerText()).split("\n").filter(Boolean).length, 1, await last.innerText());
+  await section.scrollIntoViewIfNeeded();
+  await accessible(owner, "Auth Studio, policy diff");
+  await screenshot(owner, "auth-studio-policy-diff");
+});
+
+step(
+  "an invoice's detail: a finalized invoice shows its lines",
+  async () => {
+    const i = await page();
+    await signIn(i, INVOICED.email, INVOICED.password);
+    await i.getByRole("link", { name: "Billing" }).click();
+    const invoice = i.getByRole("button", { name: new RegExp(`^${INVOICE.number} · .+ · OPEN$`) });
+    await invoice.waitFor(TIMEOUT);
+    assert.equal(await invoice.getAttribute("aria-expanded"), "false");
+    await invoice.click();
+    assert.equal(await invoice.getAttribute("aria-expanded"), "true");
+    const lines = i.getByRole("table", { name: `Lines of ${INVOICE.number}` });
+    const shown = await lines.locator("tbody tr").evaluateAll((rows) => rows.map((row) => [row.cells[0].textContent, row.cells[1].textContent]));
+    assert.deepEqual(shown, INVOICE.lines);
+    await i.getByText(/^Subtotal .+ · Total .+$/).waitFor();
+    await lines.scrollIntoViewIfNeeded();
+    await accessible(i, "billing page, invoice detail");
+    await screenshot(i, "billing-invoice");
+  },
+  { independent: true },
+);
+
+step(
+  "the marketplace loads its next page when the end of the list scrolls into view",
+  async () => {
+    const s = await page();
+    await signIn(s, CATALOG.email, CATALOG.password);
+    await s.goto(`${BASE_URL}/marketplace`);
+    await s.getByLabel("Publisher").fill(CATALOG.namespace);
+    await s.getByRole("button", { name: "Search" }).click();
+    const titles = () => s.getByRole("list", { name: "Packages" }).getByRole("heading").allInnerTexts();
+    const all = Array.from({ length: CATALOG.packages }, (_, index) => `Scroll ${String(index + 1).padStart(2, "0")}`);
+    // Only the publisher's own packages, the first page of them (20).
+    await s.getByText(`${CATALOG.packages} packages`, { exact: true }).waitFor(TIMEOUT);
+    await s.waitForFunction((count) => document.querySelectorAll('ul[aria-label="Packages"] > li').length === count, 20, TIMEOUT);
+    const first = await titles();
+    assert.equal(new Set(first).size, 20);
+    assert.ok(first.every((title) => all.includes(title)), `only the catalog's packages: ${first}`);
+    // Scrolled to the end: the rest arrive, no button pressed.
+    await s.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    await s.waitForFunction((count) => document.querySelectorAll('ul[aria-label="Packages"] > li').length === count, CATALOG.packages, TIMEOUT);
+    assert.deepEqual([...(await titles())].sort(), all);
+    assert.equal(await s.getByRole("button", { name: "Load more" }).count(), 0, "nothing more to load");
+    await accessible(s, "marketplace, scrolled");
+    await screenshot(s, "marketplace-scrolled");
+  },
+  { independent: true },
+);

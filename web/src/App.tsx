@@ -1,18 +1,23 @@
 // The Launchpad's shell: navigation, the organization switcher, sign-out, the GraphiQL link, and the routes.
+import { lazy, Suspense, type ReactNode } from "react";
 import { NavLink, Navigate, Route, Routes, useLocation, useNavigate } from "react-router-dom";
+import { PageErrorBoundary } from "./components/PageErrorBoundary";
 import { Requires } from "./components/Requires";
 import { ErrorState, Loading } from "./components/ui";
 import { useSession } from "./lib/session";
-import { AuditPage } from "./pages/Audit";
-import { AuthStudioPage } from "./pages/AuthStudio";
-import { BillingPage } from "./pages/Billing";
-import { JoinPage } from "./pages/Join";
-import { MarketplacePage } from "./pages/Marketplace";
-import { PackagePage } from "./pages/Package";
-import { PublishPage } from "./pages/Publish";
-import { ReviewPage } from "./pages/Review";
-import { SignInPage, SignUpPage } from "./pages/SignIn";
-import type { ReactNode } from "react";
+
+// Each page is its own chunk, fetched when first shown: signing in or browsing the marketplace never
+// downloads the charts (Billing) or the signing code (Publish).
+const AuditPage = lazy(() => import("./pages/Audit").then((m) => ({ default: m.AuditPage })));
+const AuthStudioPage = lazy(() => import("./pages/AuthStudio").then((m) => ({ default: m.AuthStudioPage })));
+const BillingPage = lazy(() => import("./pages/Billing").then((m) => ({ default: m.BillingPage })));
+const JoinPage = lazy(() => import("./pages/Join").then((m) => ({ default: m.JoinPage })));
+const MarketplacePage = lazy(() => import("./pages/Marketplace").then((m) => ({ default: m.MarketplacePage })));
+const PackagePage = lazy(() => import("./pages/Package").then((m) => ({ default: m.PackagePage })));
+const PublishPage = lazy(() => import("./pages/Publish").then((m) => ({ default: m.PublishPage })));
+const ReviewPage = lazy(() => import("./pages/Review").then((m) => ({ default: m.ReviewPage })));
+const SignInPage = lazy(() => import("./pages/SignIn").then((m) => ({ default: m.SignInPage })));
+const SignUpPage = lazy(() => import("./pages/SignIn").then((m) => ({ default: m.SignUpPage })));
 
 function OrganizationSwitcher() {
   const { viewer, switchOrganization } = useSession();
@@ -115,6 +120,7 @@ function Private({ children, permission, title }: { children: ReactNode; permiss
 }
 
 export function App() {
+  const location = useLocation();
   return (
     <>
       <a className="skip" href="#main">
@@ -122,20 +128,24 @@ export function App() {
       </a>
       <Header />
       <main id="main">
-        <Routes>
-          <Route path="/" element={<Navigate to="/marketplace" replace />} />
-          <Route path="/sign-in" element={<SignInPage />} />
-          <Route path="/sign-up" element={<SignUpPage />} />
-          <Route path="/marketplace" element={<MarketplacePage />} />
-          <Route path="/packages/:namespace/:name" element={<PackagePage />} />
-          <Route path="/publish" element={<Private permission="packages:publish" title="Publishing"><PublishPage /></Private>} />
-          <Route path="/review" element={<Private permission="packages:review" title="The review queue"><ReviewPage /></Private>} />
-          <Route path="/billing" element={<Private permission="billing:read" title="Billing"><BillingPage /></Private>} />
-          <Route path="/auth-studio" element={<Private permission="members:read" title="Auth Studio"><AuthStudioPage /></Private>} />
-          <Route path="/audit" element={<Private permission="audit:read" title="The audit log"><AuditPage /></Private>} />
-          <Route path="/join" element={<Private><JoinPage /></Private>} />
-          <Route path="*" element={<h1>Page not found</h1>} />
-        </Routes>
+        <PageErrorBoundary resetKey={location.pathname}>
+          <Suspense fallback={<Loading what="Loading the page" />}>
+            <Routes>
+              <Route path="/" element={<Navigate to="/marketplace" replace />} />
+              <Route path="/sign-in" element={<SignInPage />} />
+              <Route path="/sign-up" element={<SignUpPage />} />
+              <Route path="/marketplace" element={<MarketplacePage />} />
+              <Route path="/packages/:namespace/:name" element={<PackagePage />} />
+              <Route path="/publish" element={<Private permission="packages:publish" title="Publishing"><PublishPage /></Private>} />
+              <Route path="/review" element={<Private permission="packages:review" title="The review queue"><ReviewPage /></Private>} />
+              <Route path="/billing" element={<Private permission="billing:read" title="Billing"><BillingPage /></Private>} />
+              <Route path="/auth-studio" element={<Private permission="members:read" title="Auth Studio"><AuthStudioPage /></Private>} />
+              <Route path="/audit" element={<Private permission="audit:read" title="The audit log"><AuditPage /></Private>} />
+              <Route path="/join" element={<Private><JoinPage /></Private>} />
+              <Route path="*" element={<h1>Page not found</h1>} />
+            </Routes>
+          </Suspense>
+        </PageErrorBoundary>
       </main>
     </>
   );

@@ -1,9 +1,11 @@
 import { UserErrorsError } from "@atom-cloud/sdk";
 import { render, screen } from "@testing-library/react";
+import { lazy, Suspense } from "react";
 import userEvent from "@testing-library/user-event";
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { formErrors } from "../lib/errors";
 import { Findings, groupByRule } from "./Findings";
+import { PageErrorBoundary } from "./PageErrorBoundary";
 import { PermissionMatrix } from "./PermissionMatrix";
 import { ErrorState, FormMessages, TextField } from "./ui";
 
@@ -73,5 +75,44 @@ describe("Findings", () => {
     expect(screen.getByText("manual review required")).toBeInTheDocument();
     expect(screen.getByRole("list", { name: "Findings by rule" })).toHaveTextContent("network (1)");
     expect(screen.getByText(/Opens sockets/)).toBeInTheDocument();
+  });
+});
+
+describe("PageErrorBoundary", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("explains a page chunk that cannot be fetched (a build replaced since) and offers a reload", async () => {
+    const Gone = lazy(() => Promise.reject(new TypeError("Failed to fetch dynamically imported module: http://127.0.0.1/assets/Billing-old.js")));
+    vi.spyOn(console, "error").mockImplementation(() => undefined);
+    render(
+      <PageErrorBoundary resetKey="/billing">
+        <Suspense fallback={<p>Loading the page…</p>}>
+          <Gone />
+        </Suspense>
+      </PageErrorBoundary>,
+    );
+    expect(await screen.findByRole("alert")).toHaveTextContent("This page could not be loaded");
+    expect(screen.getByRole("button", { name: "Reload" })).toBeInTheDocument();
+  });
+
+  it("shows a page's render error, and the next page again", () => {
+    const Broken = () => {
+      throw new Error("No invoice lines");
+    };
+    vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const { rerender } = render(
+      <PageErrorBoundary resetKey="/billing">
+        <Broken />
+      </PageErrorBoundary>,
+    );
+    expect(screen.getByRole("alert")).toHaveTextContent("This page failed");
+    expect(screen.getByRole("alert")).toHaveTextContent("No invoice lines");
+    rerender(
+      <PageErrorBoundary resetKey="/audit">
+        <p>The audit log</p>
+      </PageErrorBoundary>,
+    );
+    expect(screen.queryByRole("alert")).toBeNull();
+    expect(screen.getByText("The audit log")).toBeInTheDocument();
   });
 });

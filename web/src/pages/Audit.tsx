@@ -4,6 +4,8 @@ import {
   AuditCheckpointsDocument,
   AuditEventsDocument,
   AuditLogDocument,
+  OrganizationMembersDocument,
+  paginate,
   VerifyAuditChainDocument,
   ViewerDocument,
   type AuditEntryFieldsFragment,
@@ -12,7 +14,9 @@ import {
 } from "@atom-cloud/sdk";
 import { useState, type FormEvent } from "react";
 import { Badge, ErrorState, LiveBadge, Loaded, SelectField, TextField } from "../components/ui";
+import { actorFilter, actorNames, type ActorName, type Member } from "../lib/actors";
 import { errorMessage } from "../lib/errors";
+import { plural } from "../lib/format";
 import { useLive, useLoad } from "../lib/hooks";
 import { useSession } from "../lib/session";
 
@@ -39,8 +43,8 @@ function Verification() {
       <Loaded result={verification} what="Verifying the chain">
         {({ verifyAuditChain: result }) => (
           <p data-testid="chain-status">
-            {result.ok ? <Badge tone="good">verified</Badge> : <Badge tone="bad">broken</Badge>} {result.entriesChecked} entries and{" "}
-            {result.checkpointsChecked} checkpoints checked (chain size {result.chainSize}).
+            {result.ok ? <Badge tone="good">verified</Badge> : <Badge tone="bad">broken</Badge>} {plural(result.entriesChecked, "entry", "entries")} and{" "}
+            {plural(result.checkpointsChecked, "checkpoint", "checkpoints")} checked (chain size {result.chainSize}).
             {result.firstProblem ? ` First problem: ${result.firstProblem.kind} at #${result.firstProblem.sequence}: ${result.firstProblem.detail}` : null}
           </p>
         )}
@@ -62,8 +66,36 @@ function Verification() {
   );
 }
 
+/** Every member of the organization (members:read), to name the actors of the log. */
+function useMembers(): ReadonlyMap<string, ActorName> {
+  const { client, can, viewer } = useSession();
+  const slug = viewer?.organization?.slug;
+  const readsMembers = can("members:read");
+  const members = useLoad(async () => {
+    if (!readsMembers || !slug) return new Map<string, ActorName>();
+    const all: Member[] = [];
+    const pages = paginate(async (after) => {
+      const { organization } = await client.request(OrganizationMembersDocument, { slug, first: 100, after });
+      return organization?.members ?? { nodes: [], pageInfo: { hasNextPage: false, endCursor: null } };
+    });
+    for await (const member of pages) all.push(member);
+    return actorNames(all);
+  }, [client, slug, readsMembers]);
+  // Without the members (still loading, refused, or no members:read) actors keep their raw ids.
+  return members.data ?? NO_NAMES;
+}
+
+const NO_NAMES: ReadonlyMap<string, ActorName> = new Map();
+
+function Actor({ actor, names }: { actor: string; names: ReadonlyMap<string, ActorName> }) {
+  const name = names.get(actor);
+  if (!name) return <>{actor}</>;
+  return <span title={`${name.displayName} (${actor})`}>{name.email ?? name.displayName}</span>;
+}
+
 export function AuditPage() {
   const { client } = useSession();
+  const names = useMembers();
   const [form, setForm] = useState({ action: "", actor: "", minimumRisk: "" as "" | AuditRisk });
   const [filter, setFilter] = useState<AuditLogFilter>({});
   const [entries, setEntries] = useState<AuditEntryFieldsFragment[]>([]);
@@ -82,7 +114,7 @@ export function AuditPage() {
   function apply(event: FormEvent) {
     event.preventDefault();
     setEntries([]);
-    setFilter({ action: form.action || null, actor: form.actor || null, minimumRisk: form.minimumRisk || null });
+    setFilter({ action: form.action || null, actor: actorFilter(form.actor, names) || null, minimumRisk: form.minimumRisk || null });
   }
 
   async function exportLog() {
@@ -116,7 +148,7 @@ export function AuditPage() {
         </h2>
         <form onSubmit={apply} aria-label="Filter the audit log" className="inline">
           <TextField label="Action" placeholder="e.g. auth.login" value={form.action} onChange={(e) => setForm({ ...form, action: e.target.value })} />
-          <TextField label="Actor" value={form.actor} onChange={(e) => setForm({ ...form, actor: e.target.value })} />
+          <TextField label="Actor" hint="A member's e-mail, or user:…, apikey:…, system" value={form.actor} onChange={(e) => setForm({ ...form, actor: e.target.value })} />
           <SelectField label="Minimum risk" value={form.minimumRisk} onChange={(e) => setForm({ ...form, minimumRisk: e.target.value as "" | AuditRisk })}>
             <option value="">Any</option>
             {RISKS.map((risk) => <option key={risk} value={risk}>{risk}</option>)}
@@ -137,9 +169,9 @@ export function AuditPage() {
               <tr key={entry.id}>
                 <td>{entry.sequence}</td>
                 <td>{new Date(entry.time).toLocaleTimeString()}</td>
-                <td>{entry.actor}</td>
+                <td><Actor actor={entry.actor} names={names} /></td>
                 <td><code>{entry.action}</code></td>
-                <td>{entry.target}</td>
+                <td className="id">{entry.target}</td>
                 <td>{entry.decision} / {entry.outcome}{entry.reason ? ` (${entry.reason})` : ""}</td>
                 <td><Badge tone={riskTone(entry.risk)}>{entry.risk}</Badge></td>
               </tr>

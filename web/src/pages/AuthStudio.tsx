@@ -31,7 +31,7 @@ import { errorMessage, formErrors, NO_ERRORS, type FormErrors } from "../lib/err
 import { useLoad } from "../lib/hooks";
 import { useSession } from "../lib/session";
 
-function Members({ slug, roles }: { slug: string; roles: RoleFieldsFragment[] }) {
+function Members({ slug, roles, changed }: { slug: string; roles: RoleFieldsFragment[]; changed: () => void }) {
   const { client } = useSession();
   const members = useLoad(() => client.request(OrganizationMembersDocument, { slug, first: 100 }), [client, slug]);
   const [choice, setChoice] = useState<Record<string, string>>({});
@@ -41,6 +41,7 @@ function Members({ slug, roles }: { slug: string; roles: RoleFieldsFragment[] })
     try {
       await action();
       members.reload();
+      changed(); // a role given or taken is a new policy version
     } catch (reason) {
       setError(reason);
     }
@@ -314,17 +315,19 @@ function PolicyTester({ slug }: { slug: string }) {
 type Rule = PolicyDiffQuery["policyDiff"]["added"][number];
 const ruleText = (rule: Rule) => [rule.ptype, rule.subject, rule.domain, rule.resource, rule.action, rule.role].filter(Boolean).join(", ");
 
-function PolicyVersions({ slug }: { slug: string }) {
+/** `current`: the organization's policy version as last loaded; the list reloads when it changes. */
+function PolicyVersions({ slug, current }: { slug: string; current: number | null }) {
   const { client } = useSession();
-  const versions = useLoad(() => client.request(OrganizationPolicyVersionsDocument, { slug, first: 50 }), [client, slug]);
+  const versions = useLoad(() => client.request(OrganizationPolicyVersionsDocument, { slug, first: 50 }), [client, slug, current]);
   const [range, setRange] = useState({ from: "", to: "" });
-  const [diff, setDiff] = useState<PolicyDiffQuery["policyDiff"] | null>(null);
+  const [diff, setDiff] = useState<{ from: number; to: number; changes: PolicyDiffQuery["policyDiff"] } | null>(null);
   const [error, setError] = useState<string | null>(null);
   async function submit(event: FormEvent) {
     event.preventDefault();
     setError(null);
     try {
-      setDiff((await client.request(PolicyDiffDocument, { from: Number(range.from), to: Number(range.to) })).policyDiff);
+      const [from, to] = [Number(range.from), Number(range.to)];
+      setDiff({ from, to, changes: (await client.request(PolicyDiffDocument, { from, to })).policyDiff });
     } catch (reason) {
       setDiff(null);
       setError(errorMessage(reason));
@@ -362,11 +365,16 @@ function PolicyVersions({ slug }: { slug: string }) {
       </Loaded>
       {error ? <p className="field-error" role="alert">{error}</p> : null}
       {diff ? (
-        <pre className="diff" aria-label="Policy diff">
-          {diff.removed.map((rule) => <div key={`-${ruleText(rule)}`} className="removed">- {ruleText(rule)}</div>)}
-          {diff.added.map((rule) => <div key={`+${ruleText(rule)}`} className="added">+ {ruleText(rule)}</div>)}
-          {diff.added.length + diff.removed.length === 0 ? "No changes." : null}
-        </pre>
+        <>
+          <h3 id="diff-heading">
+            Policy diff v{diff.from} → v{diff.to}
+          </h3>
+          <pre className="diff" aria-labelledby="diff-heading">
+            {diff.changes.removed.map((rule) => <div key={`-${ruleText(rule)}`} className="removed">- {ruleText(rule)}</div>)}
+            {diff.changes.added.map((rule) => <div key={`+${ruleText(rule)}`} className="added">+ {ruleText(rule)}</div>)}
+            {diff.changes.added.length + diff.changes.removed.length === 0 ? "No changes." : null}
+          </pre>
+        </>
       ) : null}
     </section>
   );
@@ -396,7 +404,7 @@ export function AuthStudioPage() {
               <p>
                 {org.name} ({org.slug}) · policy v{org.policyVersion?.number ?? "—"} · your permissions: {org.viewerPermissions.length}
               </p>
-              <Members slug={slug} roles={org.roles} />
+              <Members slug={slug} roles={org.roles} changed={organization.reload} />
               <Requires permission="members:invite" what="Inviting members">
                 <Invitations slug={slug} roles={org.roles} />
               </Requires>
@@ -410,7 +418,7 @@ export function AuthStudioPage() {
                 <PolicyTester slug={slug} />
               </Requires>
               <Requires permission="roles:read" what="Policy versions">
-                <PolicyVersions slug={slug} />
+                <PolicyVersions slug={slug} current={org.policyVersion?.number ?? null} />
               </Requires>
             </>
           )

@@ -159,7 +159,7 @@ function Upcoming() {
               <p>
                 {upcomingInvoice.period}: <strong>{formatMoney(upcomingInvoice.total)}</strong>
               </p>
-              <InvoiceLines lines={upcomingInvoice.lines} />
+              <InvoiceLines lines={upcomingInvoice.lines} label="Lines of the upcoming invoice" />
             </>
           ) : (
             <p>No upcoming invoice (no plan).</p>
@@ -170,9 +170,9 @@ function Upcoming() {
   );
 }
 
-function InvoiceLines({ lines }: { lines: InvoiceFieldsFragment["lines"] }) {
+function InvoiceLines({ lines, label }: { lines: InvoiceFieldsFragment["lines"]; label: string }) {
   return (
-    <table>
+    <table aria-label={label}>
       <thead>
         <tr><th scope="col">Line</th><th scope="col">Quantity</th><th scope="col">Amount</th></tr>
       </thead>
@@ -202,14 +202,31 @@ function Invoices() {
             <p>No invoices yet.</p>
           ) : (
             <ul className="plain">
-              {page.nodes.map((invoice) => (
-                <li key={invoice.id}>
-                  <button type="button" aria-expanded={open === invoice.id} onClick={() => setOpen(open === invoice.id ? null : invoice.id)}>
-                    {invoice.number ?? invoice.period} · {formatMoney(invoice.total)} · {invoice.status}
-                  </button>
-                  {open === invoice.id ? <InvoiceLines lines={invoice.lines} /> : null}
-                </li>
-              ))}
+              {page.nodes.map((invoice) => {
+                const name = invoice.number ?? invoice.period;
+                const detail = `invoice-${invoice.id}`;
+                return (
+                  <li key={invoice.id}>
+                    <button type="button" aria-expanded={open === invoice.id} aria-controls={detail} onClick={() => setOpen(open === invoice.id ? null : invoice.id)}>
+                      {name} · {formatMoney(invoice.total)} · {invoice.status}
+                    </button>
+                    {open === invoice.id ? (
+                      <div id={detail}>
+                        <p>
+                          Period {invoice.period}
+                          {invoice.finalizedAt ? ` · finalized ${new Date(invoice.finalizedAt).toLocaleDateString()}` : null}
+                          {invoice.paidAt ? ` · paid ${new Date(invoice.paidAt).toLocaleDateString()}` : null}
+                          {invoice.voidedAt ? ` · void${invoice.voidReason ? `: ${invoice.voidReason}` : ""}` : null}
+                        </p>
+                        <InvoiceLines lines={invoice.lines} label={`Lines of ${name}`} />
+                        <p>
+                          Subtotal {formatMoney(invoice.subtotal)} · <strong>Total {formatMoney(invoice.total)}</strong>
+                        </p>
+                      </div>
+                    ) : null}
+                  </li>
+                );
+              })}
             </ul>
           )
         }
@@ -249,9 +266,12 @@ function Budgets() {
       </h2>
       {alerts.length > 0 ? (
         <ul aria-label="Budget alerts" className="alerts">
-          {alerts.map((alert, index) => (
-            <li key={index} role="alert">
-              {alert.name}: {alert.value} reached {alert.threshold} ({alert.period}){alert.hardLimit ? " — hard limit" : ""}
+          {alerts.map((alert) => (
+            // A crossing fires once per budget and period. The alert role inside the item: a list holds list items only.
+            <li key={`${alert.budgetId}:${alert.period}`}>
+              <span role="alert">
+                {alert.name}: {alert.value} reached {alert.threshold} ({alert.period}){alert.hardLimit ? " — hard limit" : ""}
+              </span>
             </li>
           ))}
         </ul>

@@ -4,6 +4,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { Link } from "react-router-dom";
 import { Badge, ErrorState, Loading, SelectField, TextField } from "../components/ui";
 import { useSession } from "../lib/session";
+import { plural } from "../lib/format";
 
 const PAGE_SIZE = 20;
 
@@ -114,7 +115,7 @@ export function MarketplacePage() {
         </label>
         <button type="submit">Search</button>
       </form>
-      {total !== null ? <p aria-live="polite">{total} packages</p> : null}
+      {total !== null ? <p aria-live="polite">{plural(total, "package", "packages")}</p> : null}
       <ul className="cards" aria-label="Packages">
         {items.map((pkg) => (
           <li key={pkg.id} className="card">
@@ -126,7 +127,7 @@ export function MarketplacePage() {
             <p>
               {pkg.latestVersion ? <Badge tone="good">v{pkg.latestVersion.version}</Badge> : <Badge>unpublished</Badge>}{" "}
               <Badge>{pkg.pricing.model}</Badge> {pkg.visibility === "PRIVATE" ? <Badge tone="warn">private</Badge> : null}{" "}
-              <span className="muted">{pkg.installCount} installs</span>
+              <span className="muted">{plural(pkg.installCount, "install", "installs")}</span>
             </p>
             <p className="tags">{pkg.tags.map((tag) => <Badge key={tag}>#{tag}</Badge>)}</p>
           </li>

@@ -16,6 +16,7 @@ import { Badge, ErrorState, Loaded, statusTone } from "../components/ui";
 import { errorMessage } from "../lib/errors";
 import { useLoad } from "../lib/hooks";
 import { useSession } from "../lib/session";
+import { plural } from "../lib/format";
 
 export function formatBytes(size: number): string {
   if (size < 1024) return `${size} B`;
@@ -110,7 +111,7 @@ export function PackagePage() {
           <section>
             <h1>{found.title || found.fullName}</h1>
             <p className="muted">
-              {found.fullName} · by {found.publisher?.displayName} · {found.installCount} installs · {found.license ?? "no license"}
+              {found.fullName} · by {found.publisher?.displayName} · {plural(found.installCount, "install", "installs")} · {found.license ?? "no license"}
             </p>
             <p>{found.description}</p>
             {signedIn && can("packages:install") ? (

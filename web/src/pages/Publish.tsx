@@ -18,7 +18,7 @@ import {
   type PublisherFieldsFragment,
   type Visibility,
 } from "@atom-cloud/sdk";
-import { useState, type FormEvent } from "react";
+import { useCallback, useState, type FormEvent } from "react";
 import { Link } from "react-router-dom";
 import { Badge, FormMessages, LiveBadge, Loaded, SelectField, TextArea, TextField, statusTone } from "../components/ui";
 import { formErrors, NO_ERRORS, type FormErrors } from "../lib/errors";
@@ -166,13 +166,16 @@ function CreatePackage({ created }: { created: () => void }) {
 
 type StatusEvent = PackageStatusSubscription["packageStatus"];
 
-/** The live review status of one package's versions. */
-function LiveStatus({ packageId }: { packageId: string }) {
+/** The live review status of one package's versions; `onChange` hears each transition. */
+function LiveStatus({ packageId, onChange }: { packageId: string; onChange: (event: StatusEvent) => void }) {
   const { client } = useSession();
   const [events, setEvents] = useState<StatusEvent[]>([]);
   const live = useLive(
     () => client.subscribe(PackageStatusDocument, { packageId }),
-    ({ packageStatus }) => setEvents((previous) => [packageStatus, ...previous]),
+    ({ packageStatus }) => {
+      setEvents((previous) => [packageStatus, ...previous]);
+      onChange(packageStatus);
+    },
     [client, packageId],
   );
   const latest = events[0];
@@ -205,7 +208,28 @@ async function readText(file: File): Promise<string> {
   return await file.text();
 }
 
-function UploadVersion({ packages }: { packages: Array<{ id: string; fullName: string }> }) {
+/** The review status of versions as last heard, by `packageId@version`: from publishing (the
+ * mutation's answer) or live (packageStatus). */
+export type Heard = Record<string, { status: string; live: boolean }>;
+
+const versionKey = (packageId: string, version: string) => `${packageId}@${version}`;
+
+/** A status heard. The live stream may overtake the mutation's answer (events are released at its
+ * commit): a live status is never replaced by the answer, which is older. */
+export function hear(heard: Heard, packageId: string, version: string, status: string, live: boolean): Heard {
+  const key = versionKey(packageId, version);
+  if (!live && heard[key]?.live) return heard;
+  return { ...heard, [key]: { status, live } };
+}
+
+interface UploadProps {
+  packages: Array<{ id: string; fullName: string }>;
+  heard: Heard;
+  onPublished: (packageId: string, version: string, status: string) => void;
+  onLive: (event: StatusEvent) => void;
+}
+
+function UploadVersion({ packages, heard, onPublished, onLive }: UploadProps) {
   const { client } = useSession();
   const [packageId, setPackageId] = useState(packages[0]?.id ?? "");
   const [artifact, setArtifact] = useState<File | null>(null);
@@ -213,7 +237,8 @@ function UploadVersion({ packages }: { packages: Array<{ id: string; fullName: s
   const [progress, setProgress] = useState<number | null>(null);
   const [step, setStep] = useState<string>("");
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
-  const [published, setPublished] = useState<{ version: string; status: string; sha256: string } | null>(null);
+  const [published, setPublished] = useState<{ packageId: string; version: string; status: string; sha256: string } | null>(null);
+  const publishedStatus = published ? (heard[versionKey(published.packageId, published.version)]?.status ?? published.status) : null;
   const [watching, setWatching] = useState<string | null>(null);
 
   async function submit(event: FormEvent) {
@@ -246,7 +271,8 @@ function UploadVersion({ packages }: { packages: Array<{ id: string; fullName: s
       });
       const version = unwrap(publishVersion, "version");
       if (version.sha256 !== sha256) throw new Error(`The server stored sha256 ${version.sha256}, not ${sha256}.`);
-      setPublished({ version: version.version, status: version.status, sha256: version.sha256 });
+      setPublished({ packageId, version: version.version, status: version.status, sha256: version.sha256 });
+      onPublished(packageId, version.version, version.status);
       setStep("Submitted");
     } catch (error) {
       setStep("");
@@ -276,13 +302,13 @@ function UploadVersion({ packages }: { packages: Array<{ id: string; fullName: s
             </label>
           </div>
         ) : null}
-        {published ? (
-          <p role="status">
-            v{published.version} submitted: <Badge tone={statusTone(published.status)}>{published.status}</Badge> · sha256 <code>{published.sha256}</code>
+        {published && publishedStatus ? (
+          <p role="status" data-testid="submitted">
+            v{published.version} submitted, now <Badge tone={statusTone(publishedStatus)}>{publishedStatus}</Badge> · sha256 <code>{published.sha256}</code>
           </p>
         ) : null}
       </form>
-      {watching ? <LiveStatus packageId={watching} /> : null}
+      {watching ? <LiveStatus packageId={watching} onChange={onLive} /> : null}
     </>
   );
 }
@@ -297,6 +323,23 @@ export function PublishPage() {
         ? (await client.request(MarketplacePackagesDocument, { filter: { publisher: namespace }, sort: "NEWEST", first: 100 })).marketplacePackages.nodes
         : [],
     [client, namespace],
+  );
+  // The version last uploaded here per package, and every status heard: the catalog's latestVersion
+  // is the newest *published* one, so a version in review shows only through these.
+  const [uploaded, setUploaded] = useState<Record<string, string>>({});
+  const [heard, setHeard] = useState<Heard>({});
+  const { reload: reloadPackages } = packages;
+  const onPublished = useCallback((packageId: string, version: string, status: string) => {
+    setUploaded((current) => ({ ...current, [packageId]: version }));
+    setHeard((current) => hear(current, packageId, version, status, false));
+  }, []);
+  const onLive = useCallback(
+    (event: StatusEvent) => {
+      setHeard((current) => hear(current, event.packageId, event.versionNumber, event.toStatus, true));
+      // A transition may publish a version: the list's latest published version and counts come anew.
+      reloadPackages();
+    },
+    [reloadPackages],
   );
   return (
     <section>
@@ -315,16 +358,32 @@ export function PublishPage() {
               <Loaded result={packages} what="Loading your packages">
                 {(list) => (
                   <>
-                    <h2>Your packages</h2>
-                    <ul>
-                      {list.map((pkg) => (
-                        <li key={pkg.id}>
-                          <Link to={`/packages/${pkg.fullName}`}>{pkg.fullName}</Link>{" "}
-                          {pkg.latestVersion ? <Badge tone={statusTone(pkg.latestVersion.status)}>v{pkg.latestVersion.version} {pkg.latestVersion.status}</Badge> : <Badge>no version</Badge>}
-                        </li>
-                      ))}
+                    <h2 id="packages-heading">Your packages</h2>
+                    <ul aria-labelledby="packages-heading">
+                      {list.map((pkg) => {
+                        const version = uploaded[pkg.id];
+                        const status = version ? heard[versionKey(pkg.id, version)]?.status : undefined;
+                        const upload = version && status ? { version, status } : null;
+                        return (
+                          <li key={pkg.id}>
+                            <Link to={`/packages/${pkg.fullName}`}>{pkg.fullName}</Link>{" "}
+                            {pkg.latestVersion ? (
+                              <Badge tone={statusTone(pkg.latestVersion.status)}>v{pkg.latestVersion.version} {pkg.latestVersion.status}</Badge>
+                            ) : upload ? null : (
+                              <Badge>no published version</Badge>
+                            )}{" "}
+                            {upload && upload.version !== pkg.latestVersion?.version ? (
+                              <Badge tone={statusTone(upload.status)}>v{upload.version} {upload.status}</Badge>
+                            ) : null}
+                          </li>
+                        );
+                      })}
                     </ul>
-                    {list.length > 0 ? <UploadVersion key={list.map((p) => p.id).join()} packages={list} /> : <p>Create a package to upload a version.</p>}
+                    {list.length > 0 ? (
+                      <UploadVersion key={list.map((p) => p.id).join()} packages={list} heard={heard} onPublished={onPublished} onLive={onLive} />
+                    ) : (
+                      <p>Create a package to upload a version.</p>
+                    )}
                   </>
                 )}
               </Loaded>

@@ -7,6 +7,7 @@ import { Badge, FormMessages, Loaded, TextArea, statusTone } from "../components
 import { formErrors, NO_ERRORS, type FormErrors } from "../lib/errors";
 import { useLoad } from "../lib/hooks";
 import { useSession } from "../lib/session";
+import { plural } from "../lib/format";
 
 function ReviewCard({ version, done }: { version: PackageVersionFieldsFragment; done: (message: string) => void }) {
   const { client } = useSession();
@@ -81,7 +82,7 @@ export function ReviewPage() {
             <p>Nothing to review.</p>
           ) : (
             <>
-              <p>{reviewQueue.totalCount} versions waiting.</p>
+              <p>{plural(reviewQueue.totalCount, "version", "versions")} waiting.</p>
               <ul className="plain">
                 {reviewQueue.nodes.map((version) => (
                   <ReviewCard key={version.id} version={version} done={(message) => { setDecisions((d) => [message, ...d]); queue.reload(); }} />

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { SessionProvider } from "../lib/session";
 import { Requires } from "../components/Requires";
 import { mergeEntries } from "./Audit";
+import { hear } from "./Publish";
 import { SignUpPage, validateSignUp } from "./SignIn";
 
 describe("sign-up form", () => {
@@ -55,5 +56,21 @@ describe("permissions", () => {
     );
     expect(screen.getByRole("note")).toHaveTextContent("The audit log needs the audit:read permission");
     expect(screen.queryByText("secret entries")).toBeNull();
+  });
+});
+
+describe("publish status", () => {
+  it("keeps a live status that overtook the publishing mutation's answer", () => {
+    let heard = hear({}, "p1", "1.0.0", "SUBMITTED", true);
+    heard = hear(heard, "p1", "1.0.0", "DRAFT", false);
+    expect(heard["p1@1.0.0"]).toEqual({ status: "SUBMITTED", live: true });
+  });
+
+  it("takes the answer first, then every live transition in order, per version", () => {
+    let heard = hear({}, "p1", "1.1.0", "DRAFT", false);
+    heard = hear(heard, "p1", "1.1.0", "IN_REVIEW", true);
+    heard = hear(heard, "p1", "1.0.0", "YANKED", true);
+    heard = hear(heard, "p1", "1.1.0", "PUBLISHED", true);
+    expect(heard).toEqual({ "p1@1.1.0": { status: "PUBLISHED", live: true }, "p1@1.0.0": { status: "YANKED", live: true } });
   });
 });
