@@ -66,6 +66,12 @@ class Organization(Node):
     slug: str
     name: str
     created_at: datetime
+    platform_operator: bool = strawberry.field(
+        description="It runs the platform: manages meters, plans and invoices and reads all revenue."
+    )
+    marketplace_reviewer: bool = strawberry.field(
+        description="Its reviewers may review other organizations' public packages."
+    )
     pk: strawberry.Private[uuid.UUID]
 
     @classmethod
@@ -75,6 +81,8 @@ class Organization(Node):
             slug=m.slug,
             name=m.name,
             created_at=m.created_at,
+            platform_operator=m.platform_operator,
+            marketplace_reviewer=m.marketplace_reviewer,
             pk=m.id,
         )
 

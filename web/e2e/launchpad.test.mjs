@@ -473,9 +473,23 @@ step("a budget alert fires live on the billing page when usage crosses its thres
   const api = await AtomClient.logIn(BASE_URL, { email: state.consumerEmail, password: PASSWORD });
   assert.equal((await api.reportUsage([{ meter: "tokens", quantity: "1000" }])).accepted, 1);
   const alerts = c.getByRole("list", { name: "Budget alerts" }).getByRole("alert");
-  await alerts.filter({ hasText: new RegExp(`^${budget}: 2520 reached 2000 \\(\\d{4}-\\d{2}\\)$`) }).waitFor(TIMEOUT);
+  const text = new RegExp(`^${budget}: 2,520 token reached its threshold of 2,000 token \\(\\d{4}-\\d{2}\\)$`);
+  await alerts.filter({ hasText: text }).waitFor(TIMEOUT);
   await total.filter({ hasText: /^2520$/ }).waitFor(TIMEOUT);
   assert.equal(await alerts.count(), 1, "one alert per budget and period");
+  // The alert stays after a reload (Budget.alerts), listed but no longer announced, and the budget says it was reached.
+  await c.reload();
+  const kept = c.getByRole("list", { name: "Budget alerts" }).getByRole("listitem").filter({ hasText: text });
+  await kept.waitFor(TIMEOUT);
+  assert.equal(await c.getByRole("list", { name: "Budget alerts" }).getByRole("alert").count(), 0, "history is not announced");
+  await c.getByRole("listitem").filter({ hasText: `${budget}: 2,000 token a month` }).getByText("reached this month").waitFor(TIMEOUT);
+  // Neither a publisher nor the operator: revenue is not asked for, so no refused read lands in the audit log.
+  await c.getByText("Revenue reports are for publishers and the platform operator.").waitFor(TIMEOUT);
+  const { AuditLogDocument } = await import("@atom-cloud/sdk");
+  for (const action of ["read:revenueByMonth", "read:revenueByPackage", "read:revenueByPublisher"]) {
+    const { auditLog } = await api.request(AuditLogDocument, { filter: { action }, first: 5 });
+    assert.equal(auditLog.totalCount, 0, `${action} refused and audited on a Billing visit`);
+  }
   await c.getByRole("heading", { name: /Budgets and alerts/ }).scrollIntoViewIfNeeded();
   await accessible(c, "billing page with a budget alert");
   await screenshot(c, "billing-budget-alert");

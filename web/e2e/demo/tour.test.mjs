@@ -79,10 +79,13 @@ test("billing shows the plan, last month's invoice, budgets and the platform's r
   await visit(p, "/billing", "Billing");
   await p.getByText(/Team/).first().waitFor();
   await p.getByRole("region", { name: "Invoices" }).getByText(/ATOM-[0-9A-F]+-0001/).waitFor();
-  await p.getByText("Monthly spend").waitFor();
+  // the demo's usage crossed the spend budget: its alert is kept, in euros
+  await p.getByRole("list", { name: "Budget alerts" }).getByText(/^Monthly spend: €[\d,.]+ reached its threshold of €60\.00 \(\d{4}-\d{2}\)$/).waitFor();
+  await p.getByRole("listitem").filter({ hasText: "Monthly spend: €60.00 a month" }).getByText("reached this month").waitFor();
   await p.getByText("globex/invoice-ocr").first().waitFor(); // a line of the upcoming invoice and a revenue row
   const revenue = p.getByRole("region", { name: "Revenue" });
   await revenue.locator("svg.recharts-surface").first().waitFor();
+  await revenue.getByRole("heading", { name: "By publisher (the platform)" }).waitFor(); // Acme runs the platform
   await accessible(p, "billing");
   await screenshot(p, "demo-billing");
 });
@@ -101,6 +104,7 @@ test("Auth Studio lists the demo members and API key; the audit log verifies und
   for (const action of ["approveVersion", "installPackage", "reportUsage"]) {
     await p.getByRole("cell", { name: action, exact: true }).first().waitFor();
   }
+  await p.getByRole("cell", { name: "reviewer@acme.example" }).first().waitFor(); // actors named by e-mail
   await accessible(p, "audit");
   await screenshot(p, "demo-audit");
 });

@@ -3,8 +3,8 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { coordinatedFetch, readSession, STORAGE_KEY, writeSession } from "./tabs";
 
 const user = { id: "u1", displayName: "Ada", email: "ada@example.com", createdAt: "" };
-const acme = { id: "o1", slug: "acme", name: "Acme", createdAt: "" };
-const other = { id: "o2", slug: "other", name: "Other", createdAt: "" };
+const acme = { id: "o1", slug: "acme", name: "Acme", createdAt: "", platformOperator: false, marketplaceReviewer: false };
+const other = { id: "o2", slug: "other", name: "Other", createdAt: "", platformOperator: false, marketplaceReviewer: false };
 const session = (n: number, organization = acme): SessionTokens => ({
   accessToken: `access-${n}`,
   refreshToken: `refresh-${n}`,

@@ -8,6 +8,7 @@ import {
   ForbiddenError,
   InvoicesDocument,
   MetersDocument,
+  MyPublisherDocument,
   PlansDocument,
   RevenueByMonthDocument,
   RevenueByPackageDocument,
@@ -18,7 +19,6 @@ import {
   UsageSummaryDocument,
   UsageUpdatesDocument,
   unwrap,
-  type BudgetAlertsSubscription,
   type InvoiceFieldsFragment,
   type MeterFieldsFragment,
 } from "@atom-cloud/sdk";
@@ -235,14 +235,43 @@ function Invoices() {
   );
 }
 
-type Alert = BudgetAlertsSubscription["budgetAlerts"];
+/** An alert as the page lists it: from a budget's history or just arrived live. */
+type Alert = { key: string; name: string; target: string; threshold: string; value: string; period: string; hardLimit: boolean; live: boolean };
+
+/** This billing period (UTC), as budget alerts name it: YYYY-MM. */
+function currentPeriod(): string {
+  return new Date().toISOString().slice(0, 7);
+}
+
+/** A budget's threshold or an alert's value in its own units: money for the amount due, meter units otherwise. */
+function amount(value: string, target: string, currency: string | undefined, unit: string | undefined): string {
+  if (target === "AMOUNT_DUE") return currency ? formatMoney({ amount: Number(value), currency }) : `${value} (minor units)`;
+  return `${Number(value).toLocaleString("en-US")}${unit ? ` ${unit}` : ""}`;
+}
 
 function Budgets() {
   const { client, can } = useSession();
   const budgets = useLoad(() => client.request(BudgetsDocument), [client]);
   const meters = useLoad(() => client.request(MetersDocument), [client]);
-  const [alerts, setAlerts] = useState<Alert[]>([]);
-  const live = useLive(() => client.subscribe(BudgetAlertsDocument), ({ budgetAlerts }) => setAlerts((a) => [budgetAlerts, ...a]), [client]);
+  const subscription = useLoad(() => client.request(SubscriptionDocument), [client]);
+  const currency = subscription.data?.subscription?.plan.currency;
+  const [arrived, setArrived] = useState<Alert[]>([]);
+  const live = useLive(
+    () => client.subscribe(BudgetAlertsDocument),
+    ({ budgetAlerts: a }) =>
+      setArrived((list) => [
+        { key: `${a.budgetId}:${a.period}`, name: a.name, target: a.target, threshold: String(a.threshold), value: String(a.value), period: a.period, hardLimit: a.hardLimit, live: true },
+        ...list,
+      ]),
+    [client],
+  );
+  const unitOf = (key: string | undefined) => (meters.data?.meters ?? []).find((m) => m.key === key)?.unit;
+  // The budgets' own history (newest first), after what arrived live since the page opened; one per budget and period.
+  const history: Alert[] = (budgets.data?.budgets ?? []).flatMap((b) =>
+    b.alerts.map((a) => ({ key: `${b.id}:${a.period}`, name: b.name, target: b.target, threshold: String(a.threshold), value: String(a.value), period: a.period, hardLimit: b.hardLimit, live: false })),
+  );
+  const seen = new Set(arrived.map((a) => a.key));
+  const alerts = [...arrived, ...history.filter((a) => !seen.has(a.key)).sort((x, y) => y.period.localeCompare(x.period))];
   const [form, setForm] = useState({ name: "", meter: "", threshold: "", hardLimit: false });
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
   async function submit(event: FormEvent) {
@@ -266,14 +295,18 @@ function Budgets() {
       </h2>
       {alerts.length > 0 ? (
         <ul aria-label="Budget alerts" className="alerts">
-          {alerts.map((alert) => (
-            // A crossing fires once per budget and period. The alert role inside the item: a list holds list items only.
-            <li key={`${alert.budgetId}:${alert.period}`}>
-              <span role="alert">
-                {alert.name}: {alert.value} reached {alert.threshold} ({alert.period}){alert.hardLimit ? " — hard limit" : ""}
-              </span>
-            </li>
-          ))}
+          {alerts.map((alert) => {
+            const unit = unitOf(budgets.data?.budgets.find((b) => b.name === alert.name)?.meter?.key);
+            const text = (
+              <>
+                {alert.name}: {amount(alert.value, alert.target, currency, unit)} reached its threshold of{" "}
+                {amount(alert.threshold, alert.target, currency, unit)} ({alert.period}){alert.hardLimit ? " — hard limit" : ""}
+              </>
+            );
+            // A crossing fires once per budget and period. Only one that arrives now is announced (role=alert, inside
+            // the item: a list holds list items only); the history is plain text.
+            return <li key={alert.key}>{alert.live ? <span role="alert">{text}</span> : <span>{text}</span>}</li>;
+          })}
         </ul>
       ) : null}
       <Loaded result={budgets} what="Loading budgets">
@@ -281,7 +314,10 @@ function Budgets() {
           <ul className="plain">
             {list.map((budget) => (
               <li key={budget.id}>
-                {budget.name}: {budget.threshold} {budget.meter ? budget.meter.unit : "minor units due"} {budget.hardLimit ? <Badge tone="warn">hard limit</Badge> : null}{" "}
+                {budget.name}: {amount(String(budget.threshold), budget.target, currency, budget.meter?.unit)} a month ·{" "}
+                {budget.meter ? budget.meter.name : "amount due"}{" "}
+                {budget.alerts.some((a) => a.period === currentPeriod()) ? <Badge tone="bad">reached this month</Badge> : null}{" "}
+                {budget.hardLimit ? <Badge tone="warn">hard limit</Badge> : null}{" "}
                 <button type="button" aria-label={`Delete budget ${budget.name}`} onClick={async () => {
                   unwrap((await client.request(DeleteBudgetDocument, { input: { budgetId: budget.id } })).deleteBudget);
                   budgets.reload();
@@ -311,13 +347,25 @@ function Budgets() {
 }
 
 function Revenue() {
-  const { client } = useSession();
-  // Revenue is for publishers and the platform operator: for anyone else the section says so.
-  const byMonth = useLoad(() => orForbidden(client.request(RevenueByMonthDocument, {})), [client]);
-  const byPackage = useLoad(() => orForbidden(client.request(RevenueByPackageDocument, {})), [client]);
+  const { client, viewer } = useSession();
+  // Revenue is for publishers and the platform operator: it is only asked for where it can be read (a refused read
+  // is audited, and every visit of a finance member would leave one), and for anyone else the section says so.
+  const operator = viewer?.organization?.platformOperator ?? false;
+  const publisher = useLoad(() => client.request(MyPublisherDocument), [client]);
+  const readable = operator || Boolean(publisher.data?.myPublisher);
+  const byMonth = useLoad(() => (readable ? orForbidden(client.request(RevenueByMonthDocument, {})) : Promise.resolve(null)), [client, readable]);
+  const byPackage = useLoad(() => (readable ? orForbidden(client.request(RevenueByPackageDocument, {})) : Promise.resolve(null)), [client, readable]);
   // The platform operator's view: every publisher.
-  const byPublisher = useLoad(() => orForbidden(client.request(RevenueByPublisherDocument, {})), [client]);
-  if (byMonth.data === null && byPublisher.data === null) {
+  const byPublisher = useLoad(() => (operator ? orForbidden(client.request(RevenueByPublisherDocument, {})) : Promise.resolve(null)), [client, operator]);
+  if (!operator && publisher.data === undefined) {
+    return (
+      <section aria-labelledby="revenue-heading" className="card">
+        <h2 id="revenue-heading">Revenue</h2>
+        {publisher.error ? <ErrorState error={publisher.error} /> : <p role="status">Loading revenue…</p>}
+      </section>
+    );
+  }
+  if (!readable) {
     return (
       <section aria-labelledby="revenue-heading" className="card">
         <h2 id="revenue-heading">Revenue</h2>
@@ -349,7 +397,7 @@ function Revenue() {
       </Loaded>
       {byPublisher.data && byPublisher.data.revenueByPublisher.length > 0 ? (
         <>
-          <h3>By publisher (platform)</h3>
+          <h3>By publisher (the platform)</h3>
           <ResponsiveContainer width="100%" height={200}>
             <BarChart data={byPublisher.data.revenueByPublisher.map((row) => ({ publisher: row.publisher?.namespace ?? row.publisherId, amount: major(row.amount), share: major(row.publisherShare) }))}>
               <CartesianGrid strokeDasharray="3 3" />

@@ -613,21 +613,21 @@ export type SignUpMutationVariables = Exact<{
 }>;
 
 
-export type SignUpMutation = { signUp: { session: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, displayName: string, email: string | null, createdAt: string }, organization: { id: string, slug: string, name: string, createdAt: string } | null } | null, userErrors: Array<{ field: string | null, message: string, code: AuthErrorCode }> } };
+export type SignUpMutation = { signUp: { session: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, displayName: string, email: string | null, createdAt: string }, organization: { id: string, slug: string, name: string, createdAt: string, platformOperator: boolean, marketplaceReviewer: boolean } | null } | null, userErrors: Array<{ field: string | null, message: string, code: AuthErrorCode }> } };
 
 export type LogInMutationVariables = Exact<{
   input: LogInInput;
 }>;
 
 
-export type LogInMutation = { logIn: { session: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, displayName: string, email: string | null, createdAt: string }, organization: { id: string, slug: string, name: string, createdAt: string } | null } | null, userErrors: Array<{ field: string | null, message: string, code: AuthErrorCode }> } };
+export type LogInMutation = { logIn: { session: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, displayName: string, email: string | null, createdAt: string }, organization: { id: string, slug: string, name: string, createdAt: string, platformOperator: boolean, marketplaceReviewer: boolean } | null } | null, userErrors: Array<{ field: string | null, message: string, code: AuthErrorCode }> } };
 
 export type RefreshTokenMutationVariables = Exact<{
   input: RefreshTokenInput;
 }>;
 
 
-export type RefreshTokenMutation = { refreshToken: { session: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, displayName: string, email: string | null, createdAt: string }, organization: { id: string, slug: string, name: string, createdAt: string } | null } | null, userErrors: Array<{ field: string | null, message: string, code: AuthErrorCode }> } };
+export type RefreshTokenMutation = { refreshToken: { session: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, displayName: string, email: string | null, createdAt: string }, organization: { id: string, slug: string, name: string, createdAt: string, platformOperator: boolean, marketplaceReviewer: boolean } | null } | null, userErrors: Array<{ field: string | null, message: string, code: AuthErrorCode }> } };
 
 export type LogOutMutationVariables = Exact<{
   input: LogOutInput;
@@ -639,7 +639,7 @@ export type LogOutMutation = { logOut: { ok: boolean, userErrors: Array<{ field:
 export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ViewerQuery = { viewer: { permissions: Array<string>, user: { id: string, displayName: string, email: string | null, createdAt: string } | null, apiKey: { id: string, name: string, prefix: string, scopes: Array<string>, roles: Array<string>, createdAt: string, expiresAt: string | null, revokedAt: string | null, lastUsedAt: string | null } | null, organization: { id: string, slug: string, name: string, createdAt: string } | null, organizations: Array<{ id: string, slug: string, name: string, createdAt: string }>, memberships: Array<{ id: string, createdAt: string, roles: Array<string>, user: { id: string, displayName: string, email: string | null, createdAt: string } | null, organization: { id: string, slug: string, name: string, createdAt: string } | null }> } };
+export type ViewerQuery = { viewer: { permissions: Array<string>, user: { id: string, displayName: string, email: string | null, createdAt: string } | null, apiKey: { id: string, name: string, prefix: string, scopes: Array<string>, roles: Array<string>, createdAt: string, expiresAt: string | null, revokedAt: string | null, lastUsedAt: string | null } | null, organization: { id: string, slug: string, name: string, createdAt: string, platformOperator: boolean, marketplaceReviewer: boolean } | null, organizations: Array<{ id: string, slug: string, name: string, createdAt: string, platformOperator: boolean, marketplaceReviewer: boolean }>, memberships: Array<{ id: string, createdAt: string, roles: Array<string>, user: { id: string, displayName: string, email: string | null, createdAt: string } | null, organization: { id: string, slug: string, name: string, createdAt: string, platformOperator: boolean, marketplaceReviewer: boolean } | null }> } };
 
 export type PermissionsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -771,13 +771,13 @@ export type AuditErrorFieldsFragment = { field: string | null, message: string, 
 
 export type UserFieldsFragment = { id: string, displayName: string, email: string | null, createdAt: string };
 
-export type OrganizationFieldsFragment = { id: string, slug: string, name: string, createdAt: string };
+export type OrganizationFieldsFragment = { id: string, slug: string, name: string, createdAt: string, platformOperator: boolean, marketplaceReviewer: boolean };
 
-export type MembershipFieldsFragment = { id: string, createdAt: string, roles: Array<string>, user: { id: string, displayName: string, email: string | null, createdAt: string } | null, organization: { id: string, slug: string, name: string, createdAt: string } | null };
+export type MembershipFieldsFragment = { id: string, createdAt: string, roles: Array<string>, user: { id: string, displayName: string, email: string | null, createdAt: string } | null, organization: { id: string, slug: string, name: string, createdAt: string, platformOperator: boolean, marketplaceReviewer: boolean } | null };
 
 export type ApiKeyFieldsFragment = { id: string, name: string, prefix: string, scopes: Array<string>, roles: Array<string>, createdAt: string, expiresAt: string | null, revokedAt: string | null, lastUsedAt: string | null };
 
-export type AuthSessionFieldsFragment = { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, displayName: string, email: string | null, createdAt: string }, organization: { id: string, slug: string, name: string, createdAt: string } | null };
+export type AuthSessionFieldsFragment = { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, displayName: string, email: string | null, createdAt: string }, organization: { id: string, slug: string, name: string, createdAt: string, platformOperator: boolean, marketplaceReviewer: boolean } | null };
 
 export type RoleFieldsFragment = { id: string, name: string, description: string, builtin: boolean, permissions: Array<string> };
 
@@ -998,7 +998,7 @@ export type OrganizationQueryVariables = Exact<{
 }>;
 
 
-export type OrganizationQuery = { organization: { viewerPermissions: Array<string>, id: string, slug: string, name: string, createdAt: string, roles: Array<{ id: string, name: string, description: string, builtin: boolean, permissions: Array<string> }>, policyVersion: { id: string, number: number, contentHash: string, createdAt: string, createdBy: string, summary: string, rules: Array<{ ptype: string, subject: string, domain: string, resource: string | null, action: string | null, role: string | null }> } | null } | null };
+export type OrganizationQuery = { organization: { viewerPermissions: Array<string>, id: string, slug: string, name: string, createdAt: string, platformOperator: boolean, marketplaceReviewer: boolean, roles: Array<{ id: string, name: string, description: string, builtin: boolean, permissions: Array<string> }>, policyVersion: { id: string, number: number, contentHash: string, createdAt: string, createdBy: string, summary: string, rules: Array<{ ptype: string, subject: string, domain: string, resource: string | null, action: string | null, role: string | null }> } | null } | null };
 
 export type OrganizationMembersQueryVariables = Exact<{
   slug: string;
@@ -1007,7 +1007,7 @@ export type OrganizationMembersQueryVariables = Exact<{
 }>;
 
 
-export type OrganizationMembersQuery = { organization: { id: string, members: { totalCount: number, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, nodes: Array<{ id: string, createdAt: string, roles: Array<string>, user: { id: string, displayName: string, email: string | null, createdAt: string } | null, organization: { id: string, slug: string, name: string, createdAt: string } | null }> } } | null };
+export type OrganizationMembersQuery = { organization: { id: string, members: { totalCount: number, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, nodes: Array<{ id: string, createdAt: string, roles: Array<string>, user: { id: string, displayName: string, email: string | null, createdAt: string } | null, organization: { id: string, slug: string, name: string, createdAt: string, platformOperator: boolean, marketplaceReviewer: boolean } | null }> } } | null };
 
 export type OrganizationInvitationsQueryVariables = Exact<{
   slug: string;
@@ -1032,7 +1032,7 @@ export type CreateOrganizationMutationVariables = Exact<{
 }>;
 
 
-export type CreateOrganizationMutation = { createOrganization: { organization: { id: string, slug: string, name: string, createdAt: string } | null, userErrors: Array<{ field: string | null, message: string, code: AuthErrorCode }> } };
+export type CreateOrganizationMutation = { createOrganization: { organization: { id: string, slug: string, name: string, createdAt: string, platformOperator: boolean, marketplaceReviewer: boolean } | null, userErrors: Array<{ field: string | null, message: string, code: AuthErrorCode }> } };
 
 export type InviteMemberMutationVariables = Exact<{
   input: InviteMemberInput;
@@ -1046,7 +1046,7 @@ export type AcceptInvitationMutationVariables = Exact<{
 }>;
 
 
-export type AcceptInvitationMutation = { acceptInvitation: { membership: { id: string, createdAt: string, roles: Array<string>, user: { id: string, displayName: string, email: string | null, createdAt: string } | null, organization: { id: string, slug: string, name: string, createdAt: string } | null } | null, userErrors: Array<{ field: string | null, message: string, code: AuthErrorCode }> } };
+export type AcceptInvitationMutation = { acceptInvitation: { membership: { id: string, createdAt: string, roles: Array<string>, user: { id: string, displayName: string, email: string | null, createdAt: string } | null, organization: { id: string, slug: string, name: string, createdAt: string, platformOperator: boolean, marketplaceReviewer: boolean } | null } | null, userErrors: Array<{ field: string | null, message: string, code: AuthErrorCode }> } };
 
 export type RemoveMemberMutationVariables = Exact<{
   input: RemoveMemberInput;
@@ -1082,9 +1082,9 @@ export type NodeQuery = { node:
     | { __typename: 'Install', id: string, active: boolean, flag: string | null, createdAt: string, updatedAt: string, package: { id: string, fullName: string, name: string, title: string, description: string, tags: Array<string>, categories: Array<string>, visibility: Visibility, license: string | null, homepage: string | null, installCount: number, createdAt: string, updatedAt: string, pricing: { model: PricingModel, amount: number, currency: string | null }, publisher: { id: string, namespace: string, displayName: string } | null, latestVersion: { id: string, version: string, status: VersionStatus } | null } | null, installedVersion: { id: string, version: string, status: VersionStatus, statusReason: string | null, sha256: string, size: number, publishedAt: string | null } | null }
     | { __typename: 'Invitation', id: string }
     | { __typename: 'Invoice', id: string, currency: string, period: string, periodStart: string, periodEnd: string, finalizedAt: string, paidAt: string | null, voidedAt: string | null, voidReason: string | null, paymentFailedAt: string | null, stripeInvoiceId: string | null, invoiceNumber: string, invoiceStatus: InvoiceStatus, subtotal: { amount: number, currency: string }, total: { amount: number, currency: string }, lines: Array<{ kind: InvoiceLineKind, description: string, periodStart: string, periodEnd: string, quantity: string, amount: { amount: number, currency: string }, publisherShare: { amount: number, currency: string }, meter: { id: string, key: string, name: string, unit: string } | null, package: { id: string, fullName: string, title: string } | null }> }
-    | { __typename: 'Membership', id: string, createdAt: string, roles: Array<string>, user: { id: string, displayName: string, email: string | null, createdAt: string } | null, organization: { id: string, slug: string, name: string, createdAt: string } | null }
+    | { __typename: 'Membership', id: string, createdAt: string, roles: Array<string>, user: { id: string, displayName: string, email: string | null, createdAt: string } | null, organization: { id: string, slug: string, name: string, createdAt: string, platformOperator: boolean, marketplaceReviewer: boolean } | null }
     | { __typename: 'Meter', id: string, key: string, name: string, unit: string, aggregation: MeterAggregation, property: string | null, filter: unknown, builtin: boolean }
-    | { __typename: 'Organization', id: string, slug: string, name: string, createdAt: string }
+    | { __typename: 'Organization', id: string, slug: string, name: string, createdAt: string, platformOperator: boolean, marketplaceReviewer: boolean }
     | { __typename: 'Package', id: string, fullName: string, name: string, title: string, description: string, tags: Array<string>, categories: Array<string>, visibility: Visibility, license: string | null, homepage: string | null, installCount: number, createdAt: string, updatedAt: string, pricing: { model: PricingModel, amount: number, currency: string | null }, publisher: { id: string, namespace: string, displayName: string } | null, latestVersion: { id: string, version: string, status: VersionStatus } | null }
     | { __typename: 'PackageVersion', id: string, version: string, status: VersionStatus, statusReason: string | null, sha256: string, size: number, format: string, manifest: unknown, approvalsRequired: number, createdAt: string, publishedAt: string | null, package: { id: string, fullName: string, title: string, visibility: Visibility } | null, verification: { method: string, identity: string | null, issuer: string | null, transparencyLogIndex: number | null, integratedTime: string | null, keyFingerprint: string | null, signingIdentity: { id: string, kind: IdentityKind, name: string, issuer: string | null, identity: string | null, publicKey: string | null, keyAlgorithm: string | null, keyFingerprint: string | null, createdAt: string, revokedAt: string | null, revokedReason: string | null } | null }, analysis: { score: number, level: string, rulesVersion: string, requiresManualReview: boolean, violations: Array<{ rule: string, policy: string, severity: string, message: string, path: string | null }> }, transitions: Array<{ fromStatus: VersionStatus | null, toStatus: VersionStatus, actor: string, reason: string | null, createdAt: string }> }
     | { __typename: 'Plan', id: string, key: string, name: string, currency: string, active: boolean, monthlyFee: { amount: number, currency: string }, prices: Array<{ model: PriceModel, unitAmount: string | null, packageSize: string | null, packageAmount: string | null, includedQuantity: string, meter: { id: string, key: string, name: string, unit: string, aggregation: MeterAggregation, property: string | null, filter: unknown, builtin: boolean }, tiers: Array<{ upTo: string | null, unitAmount: string, flatAmount: string }> }> }
@@ -1109,9 +1109,9 @@ export type NodesQuery = { nodes: Array<
     | { __typename: 'Install', id: string, active: boolean, flag: string | null, createdAt: string, updatedAt: string, package: { id: string, fullName: string, name: string, title: string, description: string, tags: Array<string>, categories: Array<string>, visibility: Visibility, license: string | null, homepage: string | null, installCount: number, createdAt: string, updatedAt: string, pricing: { model: PricingModel, amount: number, currency: string | null }, publisher: { id: string, namespace: string, displayName: string } | null, latestVersion: { id: string, version: string, status: VersionStatus } | null } | null, installedVersion: { id: string, version: string, status: VersionStatus, statusReason: string | null, sha256: string, size: number, publishedAt: string | null } | null }
     | { __typename: 'Invitation', id: string }
     | { __typename: 'Invoice', id: string, currency: string, period: string, periodStart: string, periodEnd: string, finalizedAt: string, paidAt: string | null, voidedAt: string | null, voidReason: string | null, paymentFailedAt: string | null, stripeInvoiceId: string | null, invoiceNumber: string, invoiceStatus: InvoiceStatus, subtotal: { amount: number, currency: string }, total: { amount: number, currency: string }, lines: Array<{ kind: InvoiceLineKind, description: string, periodStart: string, periodEnd: string, quantity: string, amount: { amount: number, currency: string }, publisherShare: { amount: number, currency: string }, meter: { id: string, key: string, name: string, unit: string } | null, package: { id: string, fullName: string, title: string } | null }> }
-    | { __typename: 'Membership', id: string, createdAt: string, roles: Array<string>, user: { id: string, displayName: string, email: string | null, createdAt: string } | null, organization: { id: string, slug: string, name: string, createdAt: string } | null }
+    | { __typename: 'Membership', id: string, createdAt: string, roles: Array<string>, user: { id: string, displayName: string, email: string | null, createdAt: string } | null, organization: { id: string, slug: string, name: string, createdAt: string, platformOperator: boolean, marketplaceReviewer: boolean } | null }
     | { __typename: 'Meter', id: string, key: string, name: string, unit: string, aggregation: MeterAggregation, property: string | null, filter: unknown, builtin: boolean }
-    | { __typename: 'Organization', id: string, slug: string, name: string, createdAt: string }
+    | { __typename: 'Organization', id: string, slug: string, name: string, createdAt: string, platformOperator: boolean, marketplaceReviewer: boolean }
     | { __typename: 'Package', id: string, fullName: string, name: string, title: string, description: string, tags: Array<string>, categories: Array<string>, visibility: Visibility, license: string | null, homepage: string | null, installCount: number, createdAt: string, updatedAt: string, pricing: { model: PricingModel, amount: number, currency: string | null }, publisher: { id: string, namespace: string, displayName: string } | null, latestVersion: { id: string, version: string, status: VersionStatus } | null }
     | { __typename: 'PackageVersion', id: string, version: string, status: VersionStatus, statusReason: string | null, sha256: string, size: number, format: string, manifest: unknown, approvalsRequired: number, createdAt: string, publishedAt: string | null, package: { id: string, fullName: string, title: string, visibility: Visibility } | null, verification: { method: string, identity: string | null, issuer: string | null, transparencyLogIndex: number | null, integratedTime: string | null, keyFingerprint: string | null, signingIdentity: { id: string, kind: IdentityKind, name: string, issuer: string | null, identity: string | null, publicKey: string | null, keyAlgorithm: string | null, keyFingerprint: string | null, createdAt: string, revokedAt: string | null, revokedReason: string | null } | null }, analysis: { score: number, level: string, rulesVersion: string, requiresManualReview: boolean, violations: Array<{ rule: string, policy: string, severity: string, message: string, path: string | null }> }, transitions: Array<{ fromStatus: VersionStatus | null, toStatus: VersionStatus, actor: string, reason: string | null, createdAt: string }> }
     | { __typename: 'Plan', id: string, key: string, name: string, currency: string, active: boolean, monthlyFee: { amount: number, currency: string }, prices: Array<{ model: PriceModel, unitAmount: string | null, packageSize: string | null, packageAmount: string | null, includedQuantity: string, meter: { id: string, key: string, name: string, unit: string, aggregation: MeterAggregation, property: string | null, filter: unknown, builtin: boolean }, tiers: Array<{ upTo: string | null, unitAmount: string, flatAmount: string }> }> }
@@ -1135,11 +1135,11 @@ type NodeFields_Install_Fragment = { active: boolean, flag: string | null, creat
 
 type NodeFields_Invoice_Fragment = { currency: string, period: string, periodStart: string, periodEnd: string, finalizedAt: string, paidAt: string | null, voidedAt: string | null, voidReason: string | null, paymentFailedAt: string | null, stripeInvoiceId: string | null, invoiceNumber: string, invoiceStatus: InvoiceStatus, subtotal: { amount: number, currency: string }, total: { amount: number, currency: string }, lines: Array<{ kind: InvoiceLineKind, description: string, periodStart: string, periodEnd: string, quantity: string, amount: { amount: number, currency: string }, publisherShare: { amount: number, currency: string }, meter: { id: string, key: string, name: string, unit: string } | null, package: { id: string, fullName: string, title: string } | null }> };
 
-type NodeFields_Membership_Fragment = { id: string, createdAt: string, roles: Array<string>, user: { id: string, displayName: string, email: string | null, createdAt: string } | null, organization: { id: string, slug: string, name: string, createdAt: string } | null };
+type NodeFields_Membership_Fragment = { id: string, createdAt: string, roles: Array<string>, user: { id: string, displayName: string, email: string | null, createdAt: string } | null, organization: { id: string, slug: string, name: string, createdAt: string, platformOperator: boolean, marketplaceReviewer: boolean } | null };
 
 type NodeFields_Meter_Fragment = { id: string, key: string, name: string, unit: string, aggregation: MeterAggregation, property: string | null, filter: unknown, builtin: boolean };
 
-type NodeFields_Organization_Fragment = { id: string, slug: string, name: string, createdAt: string };
+type NodeFields_Organization_Fragment = { id: string, slug: string, name: string, createdAt: string, platformOperator: boolean, marketplaceReviewer: boolean };
 
 type NodeFields_Package_Fragment = { id: string, fullName: string, name: string, title: string, description: string, tags: Array<string>, categories: Array<string>, visibility: Visibility, license: string | null, homepage: string | null, installCount: number, createdAt: string, updatedAt: string, pricing: { model: PricingModel, amount: number, currency: string | null }, publisher: { id: string, namespace: string, displayName: string } | null, latestVersion: { id: string, version: string, status: VersionStatus } | null };
 
@@ -1499,6 +1499,8 @@ export const OrganizationFieldsFragmentDoc = new TypedDocumentString(`
   slug
   name
   createdAt
+  platformOperator
+  marketplaceReviewer
 }
     `, {"fragmentName":"OrganizationFields"}) as unknown as TypedDocumentString<OrganizationFieldsFragment, unknown>;
 export const AuthSessionFieldsFragmentDoc = new TypedDocumentString(`
@@ -1525,6 +1527,8 @@ fragment OrganizationFields on Organization {
   slug
   name
   createdAt
+  platformOperator
+  marketplaceReviewer
 }`, {"fragmentName":"AuthSessionFields"}) as unknown as TypedDocumentString<AuthSessionFieldsFragment, unknown>;
 export const PackageFieldsFragmentDoc = new TypedDocumentString(`
     fragment PackageFields on Package {
@@ -1828,6 +1832,8 @@ fragment OrganizationFields on Organization {
   slug
   name
   createdAt
+  platformOperator
+  marketplaceReviewer
 }`, {"fragmentName":"MembershipFields"}) as unknown as TypedDocumentString<MembershipFieldsFragment, unknown>;
 export const SigningIdentityFieldsFragmentDoc = new TypedDocumentString(`
     fragment SigningIdentityFields on SigningIdentity {
@@ -2066,6 +2072,8 @@ fragment OrganizationFields on Organization {
   slug
   name
   createdAt
+  platformOperator
+  marketplaceReviewer
 }
 fragment MembershipFields on Membership {
   id
@@ -2499,6 +2507,8 @@ fragment OrganizationFields on Organization {
   slug
   name
   createdAt
+  platformOperator
+  marketplaceReviewer
 }
 fragment AuthSessionFields on AuthSession {
   accessToken
@@ -2539,6 +2549,8 @@ fragment OrganizationFields on Organization {
   slug
   name
   createdAt
+  platformOperator
+  marketplaceReviewer
 }
 fragment AuthSessionFields on AuthSession {
   accessToken
@@ -2579,6 +2591,8 @@ fragment OrganizationFields on Organization {
   slug
   name
   createdAt
+  platformOperator
+  marketplaceReviewer
 }
 fragment AuthSessionFields on AuthSession {
   accessToken
@@ -2638,6 +2652,8 @@ fragment OrganizationFields on Organization {
   slug
   name
   createdAt
+  platformOperator
+  marketplaceReviewer
 }
 fragment MembershipFields on Membership {
   id
@@ -4747,6 +4763,8 @@ export const OrganizationDocument = new TypedDocumentString(`
   slug
   name
   createdAt
+  platformOperator
+  marketplaceReviewer
 }
 fragment RoleFields on Role {
   id
@@ -4803,6 +4821,8 @@ fragment OrganizationFields on Organization {
   slug
   name
   createdAt
+  platformOperator
+  marketplaceReviewer
 }
 fragment MembershipFields on Membership {
   id
@@ -4899,6 +4919,8 @@ fragment OrganizationFields on Organization {
   slug
   name
   createdAt
+  platformOperator
+  marketplaceReviewer
 }`) as unknown as TypedDocumentString<CreateOrganizationMutation, CreateOrganizationMutationVariables>;
 export const InviteMemberDocument = new TypedDocumentString(`
     mutation InviteMember($input: InviteMemberInput!) {
@@ -4954,6 +4976,8 @@ fragment OrganizationFields on Organization {
   slug
   name
   createdAt
+  platformOperator
+  marketplaceReviewer
 }
 fragment MembershipFields on Membership {
   id
@@ -5058,6 +5082,8 @@ fragment OrganizationFields on Organization {
   slug
   name
   createdAt
+  platformOperator
+  marketplaceReviewer
 }
 fragment MembershipFields on Membership {
   id
@@ -5417,6 +5443,8 @@ fragment OrganizationFields on Organization {
   slug
   name
   createdAt
+  platformOperator
+  marketplaceReviewer
 }
 fragment MembershipFields on Membership {
   id

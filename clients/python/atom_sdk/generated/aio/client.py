@@ -470,6 +470,8 @@ class AsyncAtomGraphQLClient(AsyncBaseClient):
               slug
               name
               createdAt
+              platformOperator
+              marketplaceReviewer
             }
 
             fragment UserFields on User {
@@ -523,6 +525,8 @@ class AsyncAtomGraphQLClient(AsyncBaseClient):
               slug
               name
               createdAt
+              platformOperator
+              marketplaceReviewer
             }
 
             fragment UserFields on User {
@@ -578,6 +582,8 @@ class AsyncAtomGraphQLClient(AsyncBaseClient):
               slug
               name
               createdAt
+              platformOperator
+              marketplaceReviewer
             }
 
             fragment UserFields on User {
@@ -670,6 +676,8 @@ class AsyncAtomGraphQLClient(AsyncBaseClient):
               slug
               name
               createdAt
+              platformOperator
+              marketplaceReviewer
             }
 
             fragment UserFields on User {
@@ -3390,6 +3398,8 @@ class AsyncAtomGraphQLClient(AsyncBaseClient):
               slug
               name
               createdAt
+              platformOperator
+              marketplaceReviewer
             }
 
             fragment PolicyRuleFields on PolicyRule {
@@ -3465,6 +3475,8 @@ class AsyncAtomGraphQLClient(AsyncBaseClient):
               slug
               name
               createdAt
+              platformOperator
+              marketplaceReviewer
             }
 
             fragment PageInfoFields on PageInfo {
@@ -3620,6 +3632,8 @@ class AsyncAtomGraphQLClient(AsyncBaseClient):
               slug
               name
               createdAt
+              platformOperator
+              marketplaceReviewer
             }
             """)
         variables: dict[str, object] = {"input": input}
@@ -3710,6 +3724,8 @@ class AsyncAtomGraphQLClient(AsyncBaseClient):
               slug
               name
               createdAt
+              platformOperator
+              marketplaceReviewer
             }
 
             fragment UserFields on User {
@@ -4051,6 +4067,8 @@ class AsyncAtomGraphQLClient(AsyncBaseClient):
               slug
               name
               createdAt
+              platformOperator
+              marketplaceReviewer
             }
 
             fragment PackageFields on Package {
@@ -4437,6 +4455,8 @@ class AsyncAtomGraphQLClient(AsyncBaseClient):
               slug
               name
               createdAt
+              platformOperator
+              marketplaceReviewer
             }
 
             fragment PackageFields on Package {

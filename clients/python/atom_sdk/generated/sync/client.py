@@ -463,6 +463,8 @@ class AtomGraphQLClient(BaseClient):
               slug
               name
               createdAt
+              platformOperator
+              marketplaceReviewer
             }
 
             fragment UserFields on User {
@@ -516,6 +518,8 @@ class AtomGraphQLClient(BaseClient):
               slug
               name
               createdAt
+              platformOperator
+              marketplaceReviewer
             }
 
             fragment UserFields on User {
@@ -569,6 +573,8 @@ class AtomGraphQLClient(BaseClient):
               slug
               name
               createdAt
+              platformOperator
+              marketplaceReviewer
             }
 
             fragment UserFields on User {
@@ -661,6 +667,8 @@ class AtomGraphQLClient(BaseClient):
               slug
               name
               createdAt
+              platformOperator
+              marketplaceReviewer
             }
 
             fragment UserFields on User {
@@ -2927,6 +2935,8 @@ class AtomGraphQLClient(BaseClient):
               slug
               name
               createdAt
+              platformOperator
+              marketplaceReviewer
             }
 
             fragment PolicyRuleFields on PolicyRule {
@@ -3002,6 +3012,8 @@ class AtomGraphQLClient(BaseClient):
               slug
               name
               createdAt
+              platformOperator
+              marketplaceReviewer
             }
 
             fragment PageInfoFields on PageInfo {
@@ -3157,6 +3169,8 @@ class AtomGraphQLClient(BaseClient):
               slug
               name
               createdAt
+              platformOperator
+              marketplaceReviewer
             }
             """)
         variables: dict[str, object] = {"input": input}
@@ -3245,6 +3259,8 @@ class AtomGraphQLClient(BaseClient):
               slug
               name
               createdAt
+              platformOperator
+              marketplaceReviewer
             }
 
             fragment UserFields on User {
@@ -3580,6 +3596,8 @@ class AtomGraphQLClient(BaseClient):
               slug
               name
               createdAt
+              platformOperator
+              marketplaceReviewer
             }
 
             fragment PackageFields on Package {
@@ -3966,6 +3984,8 @@ class AtomGraphQLClient(BaseClient):
               slug
               name
               createdAt
+              platformOperator
+              marketplaceReviewer
             }
 
             fragment PackageFields on Package {

@@ -87,6 +87,8 @@ class OrganizationFields(BaseModel):
     slug: str
     name: str
     created_at: datetime = Field(alias="createdAt")
+    platform_operator: bool = Field(alias="platformOperator")
+    marketplace_reviewer: bool = Field(alias="marketplaceReviewer")
 
 
 class UserFields(BaseModel):
