@@ -285,7 +285,9 @@ step("usage reported through the API appears on the billing chart without a relo
   await total.filter({ hasText: /^1520$/ }).waitFor(TIMEOUT);
   const points = Number(await c.getByTestId("usage-chart-tokens").getAttribute("data-points"));
   assert.ok(points >= 1, "the chart holds the new total");
-  await c.getByRole("heading", { name: "Upcoming invoice" }).waitFor();
+  // the upcoming invoice follows: its tokens line is asked for again once the updates pause
+  const upcoming = c.getByRole("table", { name: "Lines of the upcoming invoice" });
+  await upcoming.getByRole("row").filter({ hasText: "Model tokens (token)" }).getByRole("cell", { name: "1520", exact: true }).waitFor(TIMEOUT);
   assert.ok(c.assets.some((asset) => CHARTS_CHUNK.test(asset)), "the billing page loads the charts");
   await accessible(c, "billing page");
   await screenshot(c, "billing");
@@ -568,7 +570,9 @@ step("policy versions: the role changes are new versions, and the diff shows wha
   await compare.getByLabel("From version").selectOption(String(after - 1));
   await compare.getByRole("button", { name: "Show diff" }).click();
   const last = section.getByLabel(`Policy diff v${after - 1} → v${after}`, { exact: true });
-  await last.getByText(new RegExp(`^\\+ g, .*role:${role}$`)).waitFor(TIMEOUT);
+  // the member is named by e-mail, not by user:<uuid>
+  const escaped = state.memberEmail.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  await last.getByText(new RegExp(`^\\+ g, ${escaped}, .*role:${role}$`)).waitFor(TIMEOUT);
   assert.equal((await last.innerText()).split("\n").filter(Boolean).length, 1, await last.innerText());
   await section.scrollIntoViewIfNeeded();
   await accessible(owner, "Auth Studio, policy diff");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { actorFilter, actorNames, uuidOfGlobalId } from "./actors";
+import { actorFilter, actorNames, nameActorsIn, uuidOfGlobalId } from "./actors";
 
 // Global IDs as the server makes them (domain.ids.to_global_id).
 const ADA = "VXNlcjowMTkzOGE1Mi03YzFlLTdiM2EtOWYwMC0xMjM0NTY3ODkwYWI"; // User:01938a52-7c1e-7b3a-9f00-1234567890ab
@@ -30,5 +30,12 @@ describe("audit actors", () => {
     expect(actorFilter(" Ada@Example.com ", names)).toBe("user:01938a52-7c1e-7b3a-9f00-1234567890ab");
     expect(actorFilter("system", names)).toBe("system");
     expect(actorFilter("", names)).toBe("");
+  });
+
+  it("names the members inside a text (policy summaries, rules) and leaves unknown actors as they are", () => {
+    const names = actorNames([{ user: { id: ADA, email: "ada@example.com", displayName: "Ada" } }]);
+    const text = "g, user:01938A52-7C1E-7B3A-9F00-1234567890AB, role:admin; g, user:01938a52-7c1e-7b3a-9f00-1234567890ff, role:viewer";
+    expect(nameActorsIn(text, names)).toBe("g, ada@example.com, role:admin; g, user:01938a52-7c1e-7b3a-9f00-1234567890ff, role:viewer");
+    expect(nameActorsIn("system", names)).toBe("system");
   });
 });

@@ -42,3 +42,11 @@ export function actorFilter(typed: string, names: ReadonlyMap<string, ActorName>
   for (const [actor, name] of names) if (name.email?.toLowerCase() === wanted) return actor;
   return typed.trim();
 }
+
+/** A text (a policy summary, a rule) with every `user:<uuid>` a member's e-mail (or name) where known. */
+export function nameActorsIn(text: string, names: ReadonlyMap<string, ActorName>): string {
+  return text.replace(/user:[0-9a-f-]{36}/gi, (actor) => {
+    const name = names.get(actor.toLowerCase());
+    return name ? (name.email ?? name.displayName) : actor;
+  });
+}

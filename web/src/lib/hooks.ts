@@ -79,3 +79,15 @@ export function useLive<T>(
   }, deps);
   return { state, error };
 }
+
+/**
+ * Calls `reload` once `signal` has stopped changing for `quietMs` (a burst of live updates costs one
+ * request); nothing on the first render.
+ */
+export function useReloadAfter(signal: number, reload: () => void, quietMs = 1000): void {
+  useEffect(() => {
+    if (signal === 0) return;
+    const timer = setTimeout(reload, quietMs);
+    return () => clearTimeout(timer);
+  }, [signal, reload, quietMs]);
+}

@@ -4,8 +4,6 @@ import {
   AuditCheckpointsDocument,
   AuditEventsDocument,
   AuditLogDocument,
-  OrganizationMembersDocument,
-  paginate,
   VerifyAuditChainDocument,
   ViewerDocument,
   type AuditEntryFieldsFragment,
@@ -14,7 +12,8 @@ import {
 } from "@atom-cloud/sdk";
 import { useState, type FormEvent } from "react";
 import { Badge, ErrorState, LiveBadge, Loaded, SelectField, TextField } from "../components/ui";
-import { actorFilter, actorNames, type ActorName, type Member } from "../lib/actors";
+import { actorFilter, type ActorName } from "../lib/actors";
+import { useActorNames } from "../lib/members";
 import { errorMessage } from "../lib/errors";
 import { plural } from "../lib/format";
 import { useLive, useLoad } from "../lib/hooks";
@@ -66,27 +65,6 @@ function Verification() {
   );
 }
 
-/** Every member of the organization (members:read), to name the actors of the log. */
-function useMembers(): ReadonlyMap<string, ActorName> {
-  const { client, can, viewer } = useSession();
-  const slug = viewer?.organization?.slug;
-  const readsMembers = can("members:read");
-  const members = useLoad(async () => {
-    if (!readsMembers || !slug) return new Map<string, ActorName>();
-    const all: Member[] = [];
-    const pages = paginate(async (after) => {
-      const { organization } = await client.request(OrganizationMembersDocument, { slug, first: 100, after });
-      return organization?.members ?? { nodes: [], pageInfo: { hasNextPage: false, endCursor: null } };
-    });
-    for await (const member of pages) all.push(member);
-    return actorNames(all);
-  }, [client, slug, readsMembers]);
-  // Without the members (still loading, refused, or no members:read) actors keep their raw ids.
-  return members.data ?? NO_NAMES;
-}
-
-const NO_NAMES: ReadonlyMap<string, ActorName> = new Map();
-
 function Actor({ actor, names }: { actor: string; names: ReadonlyMap<string, ActorName> }) {
   const name = names.get(actor);
   if (!name) return <>{actor}</>;
@@ -95,7 +73,7 @@ function Actor({ actor, names }: { actor: string; names: ReadonlyMap<string, Act
 
 export function AuditPage() {
   const { client } = useSession();
-  const names = useMembers();
+  const names = useActorNames();
   const [form, setForm] = useState({ action: "", actor: "", minimumRisk: "" as "" | AuditRisk });
   const [filter, setFilter] = useState<AuditLogFilter>({});
   const [entries, setEntries] = useState<AuditEntryFieldsFragment[]>([]);

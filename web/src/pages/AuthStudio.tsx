@@ -27,8 +27,10 @@ import { useState, type FormEvent } from "react";
 import { PermissionMatrix } from "../components/PermissionMatrix";
 import { Requires } from "../components/Requires";
 import { Badge, ErrorState, FormMessages, Loaded, SelectField, TextField } from "../components/ui";
+import { nameActorsIn, type ActorName } from "../lib/actors";
 import { errorMessage, formErrors, NO_ERRORS, type FormErrors } from "../lib/errors";
 import { useLoad } from "../lib/hooks";
+import { useActorNames } from "../lib/members";
 import { useSession } from "../lib/session";
 
 function Members({ slug, roles, changed }: { slug: string; roles: RoleFieldsFragment[]; changed: () => void }) {
@@ -313,11 +315,13 @@ function PolicyTester({ slug }: { slug: string }) {
 }
 
 type Rule = PolicyDiffQuery["policyDiff"]["added"][number];
-const ruleText = (rule: Rule) => [rule.ptype, rule.subject, rule.domain, rule.resource, rule.action, rule.role].filter(Boolean).join(", ");
+const ruleText = (rule: Rule, names: ReadonlyMap<string, ActorName>) =>
+  nameActorsIn([rule.ptype, rule.subject, rule.domain, rule.resource, rule.action, rule.role].filter(Boolean).join(", "), names);
 
 /** `current`: the organization's policy version as last loaded; the list reloads when it changes. */
 function PolicyVersions({ slug, current }: { slug: string; current: number | null }) {
   const { client } = useSession();
+  const names = useActorNames();
   const versions = useLoad(() => client.request(OrganizationPolicyVersionsDocument, { slug, first: 50 }), [client, slug, current]);
   const [range, setRange] = useState({ from: "", to: "" });
   const [diff, setDiff] = useState<{ from: number; to: number; changes: PolicyDiffQuery["policyDiff"] } | null>(null);
@@ -344,7 +348,7 @@ function PolicyVersions({ slug, current }: { slug: string; current: number | nul
               <ol className="plain">
                 {list.map((version) => (
                   <li key={version.id}>
-                    v{version.number} · {new Date(version.createdAt).toLocaleString()} · {version.summary}
+                    v{version.number} · {new Date(version.createdAt).toLocaleString()} · {nameActorsIn(version.summary, names)}
                   </li>
                 ))}
               </ol>
@@ -370,8 +374,8 @@ function PolicyVersions({ slug, current }: { slug: string; current: number | nul
             Policy diff v{diff.from} → v{diff.to}
           </h3>
           <pre className="diff" aria-labelledby="diff-heading">
-            {diff.changes.removed.map((rule) => <div key={`-${ruleText(rule)}`} className="removed">- {ruleText(rule)}</div>)}
-            {diff.changes.added.map((rule) => <div key={`+${ruleText(rule)}`} className="added">+ {ruleText(rule)}</div>)}
+            {diff.changes.removed.map((rule) => <div key={`-${ruleText(rule, names)}`} className="removed">- {ruleText(rule, names)}</div>)}
+            {diff.changes.added.map((rule) => <div key={`+${ruleText(rule, names)}`} className="added">+ {ruleText(rule, names)}</div>)}
             {diff.changes.added.length + diff.changes.removed.length === 0 ? "No changes." : null}
           </pre>
         </>

@@ -22,12 +22,12 @@ import {
   type InvoiceFieldsFragment,
   type MeterFieldsFragment,
 } from "@atom-cloud/sdk";
-import { useRef, useState, type FormEvent } from "react";
+import { useCallback, useRef, useState, type FormEvent } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { Badge, ErrorState, FormMessages, LiveBadge, Loaded, SelectField, TextField } from "../components/ui";
 import { addUsagePoint, bucketPoints, formatMoney, major, type UsagePoint } from "../lib/charts";
 import { formErrors, NO_ERRORS, type FormErrors } from "../lib/errors";
-import { useLive, useLoad } from "../lib/hooks";
+import { useLive, useLoad, useReloadAfter } from "../lib/hooks";
 import { useSession } from "../lib/session";
 
 const time = (ms: number) => new Date(ms).toLocaleTimeString();
@@ -79,20 +79,29 @@ function Plan({ changed }: { changed: () => void }) {
   );
 }
 
-function UsageChart({ meter }: { meter: MeterFieldsFragment }) {
+function UsageChart({ meter, changed }: { meter: MeterFieldsFragment; changed: () => void }) {
   const { client } = useSession();
   const [points, setPoints] = useState<UsagePoint[]>([]);
   const [total, setTotal] = useState<string | null>(null);
+  const [updates, setUpdates] = useState(0);
   const period = useRef<string | null>(null);
+  const last = useRef<string | null>(null);
   const live = useLive(
     () => client.subscribe(UsageUpdatesDocument, { meter: meter.key }),
     ({ usageUpdates }) => {
       setTotal(usageUpdates.total);
       setPoints((previous) => addUsagePoint(previous, usageUpdates, period));
+      // the first update is the total as it stood; a different one is new usage
+      if (last.current !== null && last.current !== String(usageUpdates.total)) {
+        setUpdates((n) => n + 1);
+        changed();
+      }
+      last.current = String(usageUpdates.total);
     },
     [client, meter.key],
   );
   const daily = useLoad(() => client.request(UsageSummaryDocument, { meter: meter.key, granularity: "DAY" }), [client, meter.key]);
+  useReloadAfter(updates, daily.reload); // the day's bar follows the live total
   return (
     <figure className="card chart" aria-labelledby={`usage-${meter.key}`}>
       <figcaption id={`usage-${meter.key}`}>
@@ -127,7 +136,7 @@ function UsageChart({ meter }: { meter: MeterFieldsFragment }) {
   );
 }
 
-function Usage() {
+function Usage({ changed }: { changed: () => void }) {
   const { client } = useSession();
   const meters = useLoad(() => client.request(MetersDocument), [client]);
   return (
@@ -137,7 +146,7 @@ function Usage() {
         {({ meters: list }) => (
           <div className="grid">
             {list.map((meter) => (
-              <UsageChart key={meter.id} meter={meter} />
+              <UsageChart key={meter.id} meter={meter} changed={changed} />
             ))}
           </div>
         )}
@@ -146,9 +155,11 @@ function Usage() {
   );
 }
 
-function Upcoming() {
+/** `usage` counts live usage changes: the invoice so far is asked for again once they pause. */
+function Upcoming({ usage }: { usage: number }) {
   const { client } = useSession();
   const upcoming = useLoad(() => client.request(UpcomingInvoiceDocument, {}), [client]);
+  useReloadAfter(usage, upcoming.reload);
   return (
     <section aria-labelledby="upcoming-heading" className="card">
       <h2 id="upcoming-heading">Upcoming invoice</h2>
@@ -440,13 +451,15 @@ async function orForbidden<T>(request: Promise<T>): Promise<T | null> {
 
 export function BillingPage() {
   const [planVersion, setPlanVersion] = useState(0);
+  const [usage, setUsage] = useState(0);
+  const usageChanged = useCallback(() => setUsage((n) => n + 1), []);
   return (
     <section>
       <h1>Billing</h1>
       <Plan changed={() => setPlanVersion((n) => n + 1)} />
-      <Usage />
+      <Usage changed={usageChanged} />
       <div className="grid">
-        <Upcoming key={planVersion} />
+        <Upcoming key={planVersion} usage={usage} />
         <Invoices />
       </div>
       <Budgets />
