@@ -79,6 +79,9 @@ function Plan({ changed }: { changed: () => void }) {
   );
 }
 
+/** An axis tick that fits the axis: 1,000,000 → 1M. */
+const compact = (value: number) => new Intl.NumberFormat("en-US", { notation: "compact", maximumFractionDigits: 1 }).format(value);
+
 function UsageChart({ meter, changed }: { meter: MeterFieldsFragment; changed: () => void }) {
   const { client } = useSession();
   const [points, setPoints] = useState<UsagePoint[]>([]);
@@ -114,7 +117,7 @@ function UsageChart({ meter, changed }: { meter: MeterFieldsFragment; changed: (
           <LineChart data={points}>
             <CartesianGrid strokeDasharray="3 3" />
             <XAxis dataKey="time" type="number" domain={["dataMin", "dataMax"]} tickFormatter={time} scale="time" />
-            <YAxis allowDecimals />
+            <YAxis allowDecimals tickFormatter={compact} />
             <Tooltip labelFormatter={(value) => time(Number(value))} />
             <Line type="stepAfter" dataKey="total" name={`${meter.name} this period`} stroke="#2454d6" isAnimationActive={false} dot />
           </LineChart>
@@ -125,7 +128,7 @@ function UsageChart({ meter, changed }: { meter: MeterFieldsFragment; changed: (
           <ResponsiveContainer width="100%" height={120}>
             <BarChart data={bucketPoints(usageSummary.buckets)}>
               <XAxis dataKey="time" tickFormatter={(ms: number) => new Date(ms).toLocaleDateString()} />
-              <YAxis />
+              <YAxis tickFormatter={compact} />
               <Tooltip labelFormatter={(value) => new Date(Number(value)).toLocaleDateString()} />
               <Bar dataKey="total" name="per day" fill="#7a8fd6" isAnimationActive={false} />
             </BarChart>
