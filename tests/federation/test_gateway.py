@@ -28,6 +28,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from strawberry.asgi import GraphQL as GraphQLApp
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosedError
 from websockets.typing import Subprotocol
 
 from domain.clock import clock
@@ -39,7 +40,7 @@ from tests.helpers import Account, GraphQL, log_in, member_with_role, sign_up, u
 from tests.marketplace import flow
 from tests.marketplace.test_installs import release
 from tests.marketplace.wpk_builder import build_wpk, default_manifest
-from tests.subscriptions.client import TIMEOUT, TRANSPORT_WS, Client, codes, until
+from tests.subscriptions.client import LEGACY_WS, TIMEOUT, TRANSPORT_WS, Client, codes, until
 from tests.subscriptions.test_audit_events import AUDIT_EVENTS, CREATE_ROLE, LOG, pk
 
 GATEWAY_DIR = Path(__file__).resolve().parent / "gateway"
@@ -474,12 +475,19 @@ async def _no_streams_left() -> None:
 
 
 @asynccontextmanager
-async def gateway_ws(gateway: Gateway, payload: dict[str, Any] | None) -> AsyncIterator[Client]:
-    """A graphql-transport-ws connection to the gateway, initialised with `payload`. The gateway
-    acknowledges any payload: ATOM judges the credential when the first subscription reaches it."""
-    url = gateway.url.replace("http://", "ws://", 1)
+async def gateway_ws(
+    gateway: Gateway, payload: dict[str, Any] | None, headers: dict[str, str] | None = None
+) -> AsyncIterator[Client]:
+    """A graphql-transport-ws connection to the gateway (upgraded with `headers`), initialised with
+    `payload`. The gateway acknowledges any payload: ATOM judges the credential when the first
+    subscription reaches it."""
     async with connect(
-        url, subprotocols=[Subprotocol(TRANSPORT_WS)], compression=None, open_timeout=TIMEOUT, close_timeout=5
+        gateway.url.replace("http://", "ws://", 1),
+        subprotocols=[Subprotocol(TRANSPORT_WS)],
+        additional_headers=headers,
+        compression=None,
+        open_timeout=TIMEOUT,
+        close_timeout=5,
     ) as connection:
         client = Client(connection, TRANSPORT_WS)
         ack = await client.init(payload)
@@ -693,6 +701,29 @@ async def test_a_query_over_the_gateways_websocket_acts_for_the_connections_cred
             }
         }
         assert (await client.message_for("q"))["type"] == "complete"
+
+
+async def test_a_websocket_client_may_give_its_credential_in_the_upgrade_headers(
+    gateway: Gateway, through_gateway: GraphQL, scene: Scene
+) -> None:
+    """For clients that can set headers on the upgrade (not browsers): used when the `connection_init`
+    payload names no credential."""
+    upgrade = {"Authorization": f"Bearer {scene.owner.access_token}"}
+    async with gateway_ws(gateway, None, headers=upgrade) as client:
+        await client.start("a", AUDIT_EVENTS)
+        await _create_role(through_gateway, scene.owner)
+        assert (await client.data("a"))["auditEvents"]["chain"] == _chain(scene.owner)
+
+
+async def test_the_legacy_websocket_protocol_is_not_offered_by_the_gateway(gateway: Gateway) -> None:
+    """ATOM speaks subscriptions-transport-ws too; Hive Gateway's WebSocket server does not."""
+    with pytest.raises(ConnectionClosedError) as refused:
+        async with connect(
+            gateway.url.replace("http://", "ws://", 1), subprotocols=[Subprotocol(LEGACY_WS)]
+        ) as ws:
+            await ws.recv()
+    assert refused.value.rcvd is not None
+    assert (refused.value.rcvd.code, refused.value.rcvd.reason) == (4406, "Subprotocol not acceptable")
 
 
 async def test_a_topic_the_caller_may_not_read_is_forbidden_by_atom(
