@@ -17,9 +17,8 @@
 // own `connection_init` payload (`{"authorization": "Bearer <token or API key>", "organization": "<slug>"}`);
 // an HTTP client in its `Authorization` and `X-Atom-Organization` headers.
 //
-// Composition is @apollo/composition's: ATOM's SDL (strawberry's) links federation v2.11, which the MIT
-// @theguild/federation-composition refuses up to its newest release, 0.27.0 ("Invalid version v2.11 for the
-// federation feature in @link directive on schema"; it knows v2.0 to v2.9).
+// Composition is @apollo/composition's. ATOM's SDL links federation v2.9, a version the MIT
+// @theguild/federation-composition 0.27 accepts as well (it knows v2.0 to v2.9).
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { parseArgs } from "node:util";
