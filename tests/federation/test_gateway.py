@@ -1,6 +1,7 @@
 """ATOM composed with a partner's subgraph (reviews_subgraph.py) and served by a real gateway
-(gateway/serve.mjs), all on 127.0.0.1: queries that span both subgraphs, and the caller's token passed on
-to ATOM and enforced there."""
+(gateway/serve.mjs), all on 127.0.0.1: queries that span both subgraphs, the caller's token passed on
+to ATOM and enforced there, and subscriptions through the gateway (graphql-transport-ws and SSE from the
+client, graphql-transport-ws to ATOM) with each caller's credential in ATOM's `connection_init`."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,14 +27,21 @@ from graphql import ObjectTypeDefinitionNode, parse, print_ast
 from starlette.applications import Starlette
 from starlette.routing import Route
 from strawberry.asgi import GraphQL as GraphQLApp
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosedError
+from websockets.typing import Subprotocol
 
 from domain.clock import clock
+from domain.events.bus import bus
 from tests.auth.oidc import identity_provider, trust
 from tests.conftest import LiveServer, free_port
 from tests.federation.reviews_subgraph import ReviewStore, make_app
-from tests.helpers import Account, GraphQL, log_in, sign_up
+from tests.helpers import Account, GraphQL, log_in, member_with_role, sign_up, unique
 from tests.marketplace import flow
+from tests.marketplace.test_installs import release
 from tests.marketplace.wpk_builder import build_wpk, default_manifest
+from tests.subscriptions.client import LEGACY_WS, TIMEOUT, TRANSPORT_WS, Client, codes, until
+from tests.subscriptions.test_audit_events import AUDIT_EVENTS, CREATE_ROLE, LOG, pk
 
 GATEWAY_DIR = Path(__file__).resolve().parent / "gateway"
 READY = "gateway ready on "
@@ -450,3 +459,355 @@ async def test_a_trusted_issuers_token_reaches_atom_with_the_organization_it_nam
         body = response.json()
         assert body["data"] == {"package": None}
         assert [e["extensions"]["reason"] for e in body["errors"]] == ["ORGANIZATION_REQUIRED"]
+
+
+# ---------------------------------------------------------------- subscriptions through the gateway
+#
+# ATOM runs in this process, so its event bus tells when a stream reached it (Client.start): nothing
+# committed from then on can pass it by.
+
+
+@pytest.fixture(autouse=True)
+async def _no_streams_left() -> None:
+    """Each test starts once the streams of the one before are gone (the gateway completes a client's
+    upstream subscriptions when the client leaves), so a new stream can be told by the bus's count."""
+    await until(lambda: bus.hub.subscribers == 0)
+
+
+@asynccontextmanager
+async def gateway_ws(
+    gateway: Gateway, payload: dict[str, Any] | None, headers: dict[str, str] | None = None
+) -> AsyncIterator[Client]:
+    """A graphql-transport-ws connection to the gateway (upgraded with `headers`), initialised with
+    `payload`. The gateway acknowledges any payload: ATOM judges the credential when the first
+    subscription reaches it."""
+    async with connect(
+        gateway.url.replace("http://", "ws://", 1),
+        subprotocols=[Subprotocol(TRANSPORT_WS)],
+        additional_headers=headers,
+        compression=None,
+        open_timeout=TIMEOUT,
+        close_timeout=5,
+    ) as connection:
+        client = Client(connection, TRANSPORT_WS)
+        ack = await client.init(payload)
+        assert ack["type"] == "connection_ack", ack
+        yield client
+
+
+def bearer(credential: str) -> dict[str, str]:
+    """A `connection_init` payload, as ATOM itself takes it."""
+    return {"authorization": f"Bearer {credential}"}
+
+
+@asynccontextmanager
+async def sse(
+    gateway: Gateway, query: str, *, reaches_atom: bool = True, **headers: str
+) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
+    """A subscription over SSE (a POST with `Accept: text/event-stream`): the payloads of its `next`
+    events, until `complete`. Given once the stream is running in ATOM, unless ATOM is to refuse it."""
+    before = bus.hub.subscribers
+    async with (
+        httpx.AsyncClient(timeout=TIMEOUT) as http,
+        http.stream(
+            "POST",
+            gateway.url,
+            json={"query": query},
+            headers={"Accept": "text/event-stream", **headers},
+        ) as response,
+    ):
+        assert response.status_code == 200, await response.aread()
+        assert response.headers["content-type"].startswith("text/event-stream")
+        events = _sse_results(response)
+        if reaches_atom:
+            await until(lambda: bus.hub.subscribers > before)
+        yield events
+
+
+async def _sse_results(response: httpx.Response) -> AsyncIterator[dict[str, Any]]:
+    """The data of each `next` event (an event ends at a blank line), until `complete`."""
+    event, data = None, []
+    async for line in response.aiter_lines():
+        if line.startswith("event:"):
+            event = line.removeprefix("event:").strip()
+        elif line.startswith("data:"):
+            data.append(line.removeprefix("data:").strip())
+        elif line == "":
+            if event == "complete":
+                return
+            if event == "next":
+                yield json.loads("\n".join(data))
+            event, data = None, []
+
+
+async def _create_role(gql: GraphQL, account: Account) -> None:
+    made = await gql(
+        CREATE_ROLE, {"input": {"name": unique("role"), "permissions": []}}, token=account.access_token
+    )
+    assert made["createRole"]["userErrors"] == [], made
+
+
+def _chain(account: Account) -> str:
+    assert account.organization_id is not None
+    return f"org:{pk(account.organization_id)}"
+
+
+async def test_each_tenant_hears_only_its_own_audit_events_through_the_gateway(
+    gateway: Gateway, through_gateway: GraphQL, scene: Scene
+) -> None:
+    """Two tenants subscribed at once, each with its own credential: the owner's change, made through the
+    gateway, reaches the owner's stream as ATOM stored it, and never the other tenant's."""
+    async with (
+        gateway_ws(gateway, bearer(scene.owner.access_token)) as mine,
+        gateway_ws(gateway, bearer(scene.outsider.access_token)) as theirs,
+    ):
+        await mine.start("a", AUDIT_EVENTS)
+        await theirs.start("a", AUDIT_EVENTS)
+        await _create_role(through_gateway, scene.owner)
+        entry = (await mine.data("a"))["auditEvents"]
+        stored = (await through_gateway(LOG, token=scene.owner.access_token))["auditLog"]["nodes"][0]
+        assert (entry["id"], entry["sequence"], entry["entryHash"]) == (
+            stored["id"],
+            stored["sequence"],
+            stored["entryHash"],
+        )
+        assert (entry["action"], entry["chain"], entry["decision"]) == (
+            "createRole",
+            _chain(scene.owner),
+            "ALLOW",
+        )
+        # Events arrive in commit order: the outsider's first is its own, committed after the owner's.
+        await _create_role(through_gateway, scene.outsider)
+        assert (await theirs.data("a"))["auditEvents"]["chain"] == _chain(scene.outsider)
+        await _create_role(through_gateway, scene.owner)
+        assert (await mine.data("a"))["auditEvents"]["chain"] == _chain(scene.owner)
+
+
+RATED_STATUS = """
+subscription($id: ID!) {
+  packageStatus(packageId: $id) {
+    fromStatus toStatus versionNumber reason
+    package { id fullName averageRating reviews { stars author } }
+  }
+}
+"""
+YANK = """
+mutation($input: ReviewInput!) { yankVersion(input: $input) { version { id status } userErrors { field code } } }
+"""
+
+
+async def test_a_package_status_event_carries_the_partners_rating(
+    gateway: Gateway,
+    through_gateway: GraphQL,
+    atom: GraphQL,
+    app: FastAPI,
+    reviews_server: LiveServer,
+    reviews_store: ReviewStore,
+    tmp_path: Path,
+) -> None:
+    """An event from ATOM, joined with fields of the partner: the gateway resolves the package's rating
+    from the reviews subgraph, asked with the subscriber's credential."""
+    pub = await flow.publisher(atom)
+    name = unique("rated")
+    package_id = await flow.create_package(atom, pub, name)
+    version = await release(
+        atom, tmp_path, pub, package_id, "1.0.0", await flow.trusted_reviewer(atom, app), name=name
+    )
+    async with httpx.AsyncClient(base_url=reviews_server.url) as http:
+        for stars, author in [(3, "ada"), (4, "grace")]:
+            await GraphQL(http)(
+                ADD_REVIEW, {"id": package_id, "stars": stars, "body": "ok", "author": author}
+            )
+
+    async with gateway_ws(gateway, bearer(pub.account.access_token)) as client:
+        await client.start("s", RATED_STATUS, {"id": package_id})
+        reviews_store.headers_seen.clear()
+        yanked = await through_gateway(
+            YANK,
+            {"input": {"versionId": version["id"], "reason": "superseded"}},
+            token=pub.account.access_token,
+        )
+        assert yanked["yankVersion"]["userErrors"] == [], yanked
+        change = (await client.data("s"))["packageStatus"]
+    assert change == {
+        "fromStatus": "PUBLISHED",
+        "toStatus": "YANKED",
+        "versionNumber": "1.0.0",
+        "reason": "superseded",
+        "package": {
+            "id": package_id,
+            "fullName": f"{pub.namespace}/{name}",
+            "averageRating": 3.5,
+            "reviews": [{"stars": 3, "author": "ada"}, {"stars": 4, "author": "grace"}],
+        },
+    }
+    assert reviews_store.headers_seen == [
+        {"authorization": f"Bearer {pub.account.access_token}", "x-atom-organization": None}
+    ]
+
+
+@pytest.mark.parametrize("caller", ["anonymous", "no payload", "forged"])
+async def test_a_subscription_without_a_valid_credential_is_refused_by_atom(
+    gateway: Gateway, atom: GraphQL, scene: Scene, caller: str
+) -> None:
+    """ATOM closes the upstream connection with 4403 (graphql-transport-ws has no message for it); the
+    gateway ends the client's subscription with ATOM's meaning of it, UNAUTHENTICATED, at once."""
+    payload: dict[str, Any] | None
+    if caller == "anonymous":
+        payload = {}
+    elif caller == "no payload":
+        payload = None
+    else:
+        payload = bearer(_forged(scene.owner.access_token))
+    async with gateway_ws(gateway, payload) as client:
+        await client.subscribe("a", AUDIT_EVENTS)
+        errors = await client.ending("a")
+    assert [(e["path"], e["extensions"]) for e in errors] == [
+        (["auditEvents"], {"code": "UNAUTHENTICATED", "closeCode": 4403, "serviceName": "atom"})
+    ]
+
+
+async def test_an_expired_token_is_refused_and_audited_by_atom(
+    gateway: Gateway, atom: GraphQL, through_gateway: GraphQL, scene: Scene
+) -> None:
+    """The refusal is ATOM's own: a token whose signature holds but whose time is up is written to the
+    organization's chain as a denied `authenticate`, as when it is presented to ATOM directly."""
+    expired = await _expired(atom, scene.owner)
+    async with gateway_ws(gateway, bearer(expired)) as client:
+        await client.subscribe("a", AUDIT_EVENTS)
+        errors = await client.ending("a")
+    assert [e["extensions"] for e in errors] == [
+        {"code": "UNAUTHENTICATED", "closeCode": 4403, "serviceName": "atom"}
+    ]
+    log = await through_gateway(
+        "{ auditLog(last: 1) { nodes { action decision reason } } }", token=scene.owner.access_token
+    )
+    assert log["auditLog"]["nodes"] == [
+        {"action": "authenticate", "decision": "DENY", "reason": "TOKEN_EXPIRED"}
+    ]
+
+
+async def test_a_query_over_the_gateways_websocket_acts_for_the_connections_credential(
+    gateway: Gateway, scene: Scene
+) -> None:
+    """The gateway also runs queries sent over its WebSocket (ATOM takes only subscriptions there): they
+    go to ATOM over HTTP with the connection's credential as `Authorization`."""
+    async with gateway_ws(gateway, bearer(scene.outsider.access_token)) as client:
+        await client.subscribe("q", "{ viewer { user { email } organization { slug } } }")
+        assert await client.data("q") == {
+            "viewer": {
+                "user": {"email": scene.outsider.email},
+                "organization": {"slug": scene.outsider.organization_slug},
+            }
+        }
+        assert (await client.message_for("q"))["type"] == "complete"
+
+
+async def test_a_websocket_client_may_give_its_credential_in_the_upgrade_headers(
+    gateway: Gateway, through_gateway: GraphQL, scene: Scene
+) -> None:
+    """For clients that can set headers on the upgrade (not browsers): used when the `connection_init`
+    payload names no credential."""
+    upgrade = {"Authorization": f"Bearer {scene.owner.access_token}"}
+    async with gateway_ws(gateway, None, headers=upgrade) as client:
+        await client.start("a", AUDIT_EVENTS)
+        await _create_role(through_gateway, scene.owner)
+        assert (await client.data("a"))["auditEvents"]["chain"] == _chain(scene.owner)
+
+
+async def test_the_legacy_websocket_protocol_is_not_offered_by_the_gateway(gateway: Gateway) -> None:
+    """ATOM speaks subscriptions-transport-ws too; Hive Gateway's WebSocket server does not."""
+    with pytest.raises(ConnectionClosedError) as refused:
+        async with connect(
+            gateway.url.replace("http://", "ws://", 1), subprotocols=[Subprotocol(LEGACY_WS)]
+        ) as ws:
+            await ws.recv()
+    assert refused.value.rcvd is not None
+    assert (refused.value.rcvd.code, refused.value.rcvd.reason) == (4406, "Subprotocol not acceptable")
+
+
+async def test_a_topic_the_caller_may_not_read_is_forbidden_by_atom(
+    gateway: Gateway, atom: GraphQL, scene: Scene
+) -> None:
+    """A signed-in caller without `audit:read`: ATOM's `error` answer to `subscribe` reaches the client
+    with ATOM's code and message, not masked by the gateway."""
+    developer = await member_with_role(atom, scene.owner, "developer")
+    async with gateway_ws(gateway, bearer(developer.access_token)) as client:
+        await client.subscribe("a", AUDIT_EVENTS)
+        errors = await client.ending("a")
+    assert [(e["message"], e["extensions"]) for e in errors] == [
+        ("Missing permission audit:read.", {"code": "FORBIDDEN", "serviceName": "atom"})
+    ]
+
+
+async def test_losing_the_permission_mid_stream_ends_the_stream_through_the_gateway(
+    gateway: Gateway, atom: GraphQL, through_gateway: GraphQL, scene: Scene
+) -> None:
+    admin = await member_with_role(atom, scene.owner, "admin")
+    async with gateway_ws(gateway, bearer(admin.access_token)) as client:
+        await client.start("a", AUDIT_EVENTS)
+        await _create_role(through_gateway, scene.owner)
+        assert (await client.data("a"))["auditEvents"]["action"] == "createRole"
+        removed = await through_gateway(
+            "mutation($input: RoleAssignmentInput!) { unassignRole(input: $input) { userErrors { code } } }",
+            {"input": {"subjectId": admin.user_id, "role": "admin"}},
+            token=scene.owner.access_token,
+        )
+        assert removed["unassignRole"]["userErrors"] == []
+        await _create_role(through_gateway, scene.owner)
+        errors = await client.ending("a")
+    assert [(e["message"], e["extensions"]) for e in errors] == [
+        ("The subscription's authorization was revoked.", {"code": "FORBIDDEN", "serviceName": "atom"})
+    ]
+
+
+async def test_an_sse_client_subscribes_with_its_headers(
+    gateway: Gateway, through_gateway: GraphQL, scene: Scene
+) -> None:
+    async with sse(gateway, AUDIT_EVENTS, Authorization=f"Bearer {scene.owner.access_token}") as results:
+        await _create_role(through_gateway, scene.owner)
+        result = await anext(results)
+    assert "errors" not in result, result
+    assert (result["data"]["auditEvents"]["action"], result["data"]["auditEvents"]["chain"]) == (
+        "createRole",
+        _chain(scene.owner),
+    )
+
+    async with sse(gateway, AUDIT_EVENTS, reaches_atom=False) as results:
+        refused = [result async for result in results]
+    assert [[e["extensions"]["code"] for e in r["errors"]] for r in refused] == [["UNAUTHENTICATED"]]
+
+
+async def test_a_trusted_issuers_token_subscribes_for_the_organization_it_names(
+    gateway: Gateway, through_gateway: GraphQL, atom: GraphQL, scene: Scene
+) -> None:
+    """An identity provider trusted by two organizations: `organization` in the `connection_init`
+    payload (or `X-Atom-Organization` over SSE) says which one its token's streams are for."""
+    owner, outsider = scene.owner, scene.outsider
+    assert owner.organization_slug is not None and outsider.organization_slug is not None
+    with identity_provider() as provider:
+        for account in (owner, outsider):
+            await trust(atom, account, provider, allowedRoles=["admin"], defaultRoles=["admin"])
+        token = provider.token(sub="auditor-bot")
+
+        # Without the organization ATOM cannot tell which one is meant, and refuses the connection.
+        async with gateway_ws(gateway, bearer(token)) as client:
+            await client.subscribe("a", AUDIT_EVENTS)
+            assert codes(await client.ending("a")) == ["UNAUTHENTICATED"]
+
+        async with (
+            gateway_ws(gateway, {**bearer(token), "organization": owner.organization_slug}) as client,
+            sse(
+                gateway,
+                AUDIT_EVENTS,
+                Authorization=f"Bearer {token}",
+                **{"X-Atom-Organization": outsider.organization_slug},
+            ) as outsiders,
+        ):
+            await client.start("a", AUDIT_EVENTS)
+            await _create_role(through_gateway, outsider)
+            await _create_role(through_gateway, owner)
+            entry = (await client.data("a"))["auditEvents"]
+            assert (entry["action"], entry["chain"]) == ("createRole", _chain(owner))
+            seen = (await anext(outsiders))["data"]["auditEvents"]
+            assert (seen["action"], seen["chain"]) == ("createRole", _chain(outsider))
