@@ -40,6 +40,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from sqlalchemy import select
 
 from domain.audit.checkpoints import create_due
+from domain.auth.repository import get_organization_by_slug
 from domain.auth.service import set_marketplace_reviewer
 from domain.billing.invoicing import close_ended_periods
 from domain.billing.models import PackageCharge
@@ -195,9 +196,16 @@ class _Api:
         self.http = http
 
     async def __call__(
-        self, document: str, variables: dict[str, Any] | None = None, *, token: str | None = None
+        self,
+        document: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
+        api_key: str | None = None,
     ) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if api_key:
+            headers["X-API-Key"] = api_key
         response = await self.http.post(
             "/graphql", json={"query": document, "variables": variables or {}}, headers=headers
         )
@@ -342,11 +350,14 @@ async def seed_showcase(settings: Settings, *, api_key: str | None) -> DemoFiles
             transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 0))
             async with httpx.AsyncClient(transport=transport, base_url=quiet.public_url, timeout=60) as http:
                 acme_key = await _play(_Api(http), api_key)
-            period = period_of(clock.now())
             async with unit_of_work(sessionmaker) as session:
-                # the paid install has been running since the 10th of last month
-                last_month = period_of(period.start - timedelta(days=1))
-                for charge in await session.scalars(select(PackageCharge)):
+                # Acme's paid install has been running since the 10th of last month (only Acme's:
+                # `atom seed --demo` may run on a database with other tenants)
+                last_month = period_of(period_of(clock.now()).start - timedelta(days=1))
+                acme = await get_organization_by_slug(session, DEMO_ORG_SLUG)
+                assert acme is not None
+                charges = select(PackageCharge).where(PackageCharge.organization_id == acme.id)
+                for charge in await session.scalars(charges):
                     charge.started_at = last_month.start + timedelta(days=9)
             await close_ended_periods(sessionmaker, actor="system:demo")
             async with unit_of_work(sessionmaker) as session:
@@ -430,16 +441,10 @@ async def _play(api: _Api, api_key: str | None) -> ed25519.Ed25519PrivateKey:
                 "idempotencyKey": f"demo-ci-{now:%Y%m%d}",
             }
         ]
-        response = await api.http.post(
-            "/graphql",
-            json={
-                "query": "mutation ReportUsage($input: ReportUsageInput!) { reportUsage(input: $input) { "
-                "accepted userErrors { field message code } } }",
-                "variables": {"input": {"events": events}},
-            },
-            headers={"X-API-Key": api_key},
+        await api(
+            "mutation ReportUsage($input: ReportUsageInput!) { reportUsage(input: $input) { "
+            "accepted userErrors { field message code } } }",
+            {"input": {"events": events}},
+            api_key=api_key,
         )
-        body = response.json()
-        if body.get("errors") or body["data"]["reportUsage"]["userErrors"]:
-            raise DemoSeedError(f"ReportUsage: {body}")
     return acme.key
