@@ -6,8 +6,6 @@ pass skips it."""
 
 from __future__ import annotations
 
-import asyncio
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +15,7 @@ from server.app import create_app
 from server.settings import Settings
 from tests.conftest import LiveServer, free_port, make_settings
 from tests.helpers import run_seed
-from tests.web.test_launchpad import CHROMIUM, E2E_TIMEOUT_SECONDS, ROOT, WEB, built_launchpad
+from tests.web.test_launchpad import built_launchpad, run_browser_tests
 
 __all__ = ["built_launchpad"]  # the fixture, shared with the journeys' tests
 
@@ -49,31 +47,5 @@ def demo_server(
 
 async def test_demo_tour_in_chromium(demo_server: tuple[LiveServer, Path]) -> None:
     server, home = demo_server
-    env = {
-        "ATOM_URL": server.url,
-        "ATOM_DEMO_HOME": str(home),
-        "ATOM_CHROMIUM": str(CHROMIUM),
-        "ATOM_E2E_ARTIFACTS": str(WEB / "e2e" / "artifacts"),
-        "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1",
-        "NO_COLOR": "1",
-    }
-    if os.environ.get("ATOM_LAUNCHPAD_DOC_SCREENSHOTS") == "1":
-        env["ATOM_E2E_DOC_SCREENSHOTS"] = str(ROOT / "docs" / "launchpad")
-    process = await asyncio.create_subprocess_exec(
-        "node",
-        "--test",
-        "--test-concurrency=1",
-        "--test-reporter=spec",
-        "e2e/demo/tour.test.mjs",
-        cwd=WEB,
-        env={**os.environ, **env},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    try:
-        output, _ = await asyncio.wait_for(process.communicate(), E2E_TIMEOUT_SECONDS)
-    except TimeoutError:
-        process.kill()
-        output, _ = await process.communicate()
-        pytest.fail(f"node --test did not finish in {E2E_TIMEOUT_SECONDS} s:\n{output.decode()}")
-    assert process.returncode == 0, f"the demo tour failed:\n{output.decode()}"
+    env = {"ATOM_URL": server.url, "ATOM_DEMO_HOME": str(home)}
+    await run_browser_tests(["e2e/demo/tour.test.mjs"], env, what="the demo tour")

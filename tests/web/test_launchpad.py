@@ -180,6 +180,17 @@ async def test_launchpad_end_to_end_in_chromium(
                 "lines": [[line["description"], line["quantity"]] for line in invoice["lines"]],
             }
         ),
+    }
+    files = sorted(str(p.relative_to(WEB)) for p in (WEB / "e2e").glob("*.test.mjs"))
+    assert files, "web/e2e has no *.test.mjs"
+    await run_browser_tests(files, env, what="the Launchpad's browser tests")
+
+
+async def run_browser_tests(files: list[str], env: dict[str, str], *, what: str) -> None:
+    """`node --test` over `files` (relative to web/) with `env` added, Debian's chromium and the
+    screenshot settings; fails the test with node's output when any of them fails."""
+    env = {
+        **env,
         "ATOM_CHROMIUM": str(CHROMIUM),
         "ATOM_E2E_ARTIFACTS": str(WEB / "e2e" / "artifacts"),
         "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1",
@@ -187,8 +198,6 @@ async def test_launchpad_end_to_end_in_chromium(
     }
     if os.environ.get("ATOM_LAUNCHPAD_DOC_SCREENSHOTS") == "1":
         env["ATOM_E2E_DOC_SCREENSHOTS"] = str(ROOT / "docs" / "launchpad")
-    files = sorted(str(p.relative_to(WEB)) for p in (WEB / "e2e").glob("*.test.mjs"))
-    assert files, "web/e2e has no *.test.mjs"
     process = await asyncio.create_subprocess_exec(
         "node",
         "--test",
@@ -206,4 +215,4 @@ async def test_launchpad_end_to_end_in_chromium(
         process.kill()
         output, _ = await process.communicate()
         pytest.fail(f"node --test did not finish in {E2E_TIMEOUT_SECONDS} s:\n{output.decode()}")
-    assert process.returncode == 0, f"the Launchpad's browser tests failed:\n{output.decode()}"
+    assert process.returncode == 0, f"{what} failed:\n{output.decode()}"

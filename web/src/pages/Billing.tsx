@@ -250,7 +250,7 @@ function Invoices() {
 }
 
 /** An alert as the page lists it: from a budget's history or just arrived live. */
-type Alert = { key: string; name: string; target: string; threshold: string; value: string; period: string; hardLimit: boolean; live: boolean };
+type Alert = { key: string; name: string; target: string; threshold: string; value: string; period: string; hardLimit: boolean; unit?: string; live: boolean };
 
 /** This billing period (UTC), as budget alerts name it: YYYY-MM. */
 function currentPeriod(): string {
@@ -274,15 +274,14 @@ function Budgets() {
     () => client.subscribe(BudgetAlertsDocument),
     ({ budgetAlerts: a }) =>
       setArrived((list) => [
-        { key: `${a.budgetId}:${a.period}`, name: a.name, target: a.target, threshold: String(a.threshold), value: String(a.value), period: a.period, hardLimit: a.hardLimit, live: true },
+        { key: `${a.budgetId}:${a.period}`, name: a.name, target: a.target, threshold: String(a.threshold), value: String(a.value), period: a.period, hardLimit: a.hardLimit, unit: a.budget?.meter?.unit, live: true },
         ...list,
       ]),
     [client],
   );
-  const unitOf = (key: string | undefined) => (meters.data?.meters ?? []).find((m) => m.key === key)?.unit;
   // The budgets' own history (newest first), after what arrived live since the page opened; one per budget and period.
   const history: Alert[] = (budgets.data?.budgets ?? []).flatMap((b) =>
-    b.alerts.map((a) => ({ key: `${b.id}:${a.period}`, name: b.name, target: b.target, threshold: String(a.threshold), value: String(a.value), period: a.period, hardLimit: b.hardLimit, live: false })),
+    b.alerts.map((a) => ({ key: `${b.id}:${a.period}`, name: b.name, target: b.target, threshold: String(a.threshold), value: String(a.value), period: a.period, hardLimit: b.hardLimit, unit: b.meter?.unit, live: false })),
   );
   const seen = new Set(arrived.map((a) => a.key));
   const alerts = [...arrived, ...history.filter((a) => !seen.has(a.key)).sort((x, y) => y.period.localeCompare(x.period))];
@@ -310,11 +309,10 @@ function Budgets() {
       {alerts.length > 0 ? (
         <ul aria-label="Budget alerts" className="alerts">
           {alerts.map((alert) => {
-            const unit = unitOf(budgets.data?.budgets.find((b) => b.name === alert.name)?.meter?.key);
             const text = (
               <>
-                {alert.name}: {amount(alert.value, alert.target, currency, unit)} reached its threshold of{" "}
-                {amount(alert.threshold, alert.target, currency, unit)} ({alert.period}){alert.hardLimit ? " — hard limit" : ""}
+                {alert.name}: {amount(alert.value, alert.target, currency, alert.unit)} reached its threshold of{" "}
+                {amount(alert.threshold, alert.target, currency, alert.unit)} ({alert.period}){alert.hardLimit ? " — hard limit" : ""}
               </>
             );
             // A crossing fires once per budget and period. Only one that arrives now is announced (role=alert, inside
