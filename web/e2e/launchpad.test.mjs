@@ -607,6 +607,12 @@ step(
     const s = await page();
     await signIn(s, CATALOG.email, CATALOG.password);
     await s.goto(`${BASE_URL}/marketplace`);
+    const shown = () => s.evaluate(() => document.querySelectorAll('ul[aria-label="Packages"] > li').length);
+    // The whole catalog (the publisher's private packages among it) scrolled past its first page:
+    // a new search must start from its own first page, never from this one's cursor.
+    await s.waitForFunction(() => document.querySelectorAll('ul[aria-label="Packages"] > li').length >= 20, null, TIMEOUT);
+    await s.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    await s.waitForFunction(() => document.querySelectorAll('ul[aria-label="Packages"] > li').length > 20, null, TIMEOUT);
     await s.getByLabel("Publisher").fill(CATALOG.namespace);
     await s.getByRole("button", { name: "Search" }).click();
     const titles = () => s.getByRole("list", { name: "Packages" }).getByRole("heading").allInnerTexts();
@@ -614,6 +620,9 @@ step(
     // Only the publisher's own packages, the first page of them (20).
     await s.getByText(`${CATALOG.packages} packages`, { exact: true }).waitFor(TIMEOUT);
     await s.waitForFunction((count) => document.querySelectorAll('ul[aria-label="Packages"] > li').length === count, 20, TIMEOUT);
+    // and no more until the end of the list is scrolled to
+    await s.waitForTimeout(500);
+    assert.equal(await shown(), 20);
     const first = await titles();
     assert.equal(new Set(first).size, 20);
     assert.ok(first.every((title) => all.includes(title)), `only the catalog's packages: ${first}`);

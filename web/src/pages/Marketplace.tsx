@@ -5,6 +5,7 @@ import { Link } from "react-router-dom";
 import { Badge, ErrorState, Loading, SelectField, TextField } from "../components/ui";
 import { useSession } from "../lib/session";
 import { plural } from "../lib/format";
+import { Pager } from "../lib/pager";
 
 const PAGE_SIZE = 20;
 
@@ -23,16 +24,19 @@ export function MarketplacePage() {
   const [applied, setApplied] = useState(filters);
   const [items, setItems] = useState<PackageFieldsFragment[]>([]);
   const [total, setTotal] = useState<number | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [hasMore, setHasMore] = useState(true);
+  const [hasMore, setHasMore] = useState(false);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const generation = useRef(0);
+  const pager = useRef(new Pager());
   const sentinel = useRef<HTMLDivElement>(null);
 
-  const loadPage = useCallback(
-    async (after: string | null, reset: boolean) => {
-      const mine = generation.current;
+  /** The first page of the applied search (`reset`) or its next one; a next page asked while a
+   * page is in flight, or after the last, is not asked. */
+  const load = useCallback(
+    async (reset: boolean) => {
+      const ticket = reset ? pager.current.restart() : pager.current.next();
+      if (ticket === null) return;
+      if (reset) setItems([]);
       setLoading(true);
       try {
         const { marketplacePackages } = await client.request(MarketplacePackagesDocument, {
@@ -45,40 +49,41 @@ export function MarketplacePage() {
           },
           sort: applied.sort,
           first: PAGE_SIZE,
-          after,
+          after: ticket.after,
         });
-        if (mine !== generation.current) return;
-        setItems((previous) => (reset ? marketplacePackages.nodes : [...previous, ...marketplacePackages.nodes]));
+        const { endCursor, hasNextPage } = marketplacePackages.pageInfo;
+        if (!pager.current.arrived(ticket, endCursor ?? null, hasNextPage)) return;
+        setItems((previous) => (ticket.reset ? marketplacePackages.nodes : [...previous, ...marketplacePackages.nodes]));
         setTotal(marketplacePackages.totalCount);
-        setCursor(marketplacePackages.pageInfo.endCursor ?? null);
-        setHasMore(marketplacePackages.pageInfo.hasNextPage);
+        setHasMore(pager.current.hasMore);
         setError(null);
+        setLoading(false);
       } catch (reason) {
-        if (mine === generation.current) setError(reason);
-      } finally {
-        if (mine === generation.current) setLoading(false);
+        if (!pager.current.failed(ticket)) return;
+        setError(reason);
+        setLoading(false);
       }
     },
     [client, applied],
   );
 
   useEffect(() => {
-    generation.current += 1;
-    setItems([]);
-    setHasMore(true);
-    void loadPage(null, true);
-  }, [loadPage]);
+    void load(true);
+  }, [load]);
 
-  // Infinite scroll: the next page when the end of the list comes into view.
+  // Infinite scroll: the next page when the end of the list comes into view. Observed anew after
+  // each page (its first report says whether the end is still in view); the pager decides.
+  const loadRef = useRef(load);
+  loadRef.current = load;
   useEffect(() => {
     const element = sentinel.current;
-    if (!element || typeof IntersectionObserver === "undefined") return;
+    if (!element || loading || typeof IntersectionObserver === "undefined") return;
     const observer = new IntersectionObserver((entries) => {
-      if (entries.some((entry) => entry.isIntersecting) && hasMore && !loading && cursor) void loadPage(cursor, false);
+      if (entries.some((entry) => entry.isIntersecting)) void loadRef.current(false);
     });
     observer.observe(element);
     return () => observer.disconnect();
-  }, [hasMore, loading, cursor, loadPage]);
+  }, [loading, items.length]);
 
   return (
     <section>
@@ -133,12 +138,12 @@ export function MarketplacePage() {
           </li>
         ))}
       </ul>
-      {error ? <ErrorState error={error} retry={() => void loadPage(cursor, items.length === 0)} /> : null}
+      {error ? <ErrorState error={error} retry={() => void load(items.length === 0)} /> : null}
       {loading ? <Loading what="Loading packages" /> : null}
       {!loading && !error && items.length === 0 ? <p>No packages match.</p> : null}
       <div ref={sentinel} aria-hidden="true" className="sentinel" />
-      {hasMore && !loading && cursor ? (
-        <button type="button" onClick={() => void loadPage(cursor, false)}>
+      {hasMore && !loading && !error ? (
+        <button type="button" onClick={() => void load(false)}>
           Load more
         </button>
       ) : null}
