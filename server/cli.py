@@ -91,6 +91,7 @@ def serve(host: str | None, port: int | None) -> None:
     from server.app import create_app
     from server.logs import configure_logging
     from server.migrate import upgrade
+    from server.serving import uvicorn_config
 
     overrides: dict[str, object] = {}
     if host:
@@ -108,7 +109,7 @@ def serve(host: str | None, port: int | None) -> None:
     ):
         asyncio.run(_seed(settings, only_if_empty=True))
     click.echo(f"ATOM Cloud on {settings.public_url}/graphql")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    uvicorn.Server(uvicorn_config(create_app(settings), settings)).run()
 
 
 @main.group()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from datetime import timedelta
 from functools import cached_property
@@ -28,6 +29,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str = ""
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: comma-separated
+    # addresses or networks ("10.0.0.0/8,127.0.0.1"), or "*" for any. Empty: none, and the client
+    # address (audit entries, per-address limits) is the connection's own.
+    trusted_proxies: str = ""
 
     # Tokens
     issuer: str = ""
@@ -132,7 +137,18 @@ class Settings(BaseSettings):
             self.issuer = self.public_url
         if self.production and self.master_key is None:
             raise ValueError("ATOM_MASTER_KEY is required in production")
+        for proxy in self.trusted_proxy_list:
+            if proxy == "*":
+                continue
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(f"ATOM_TRUSTED_PROXIES: {proxy!r} is not an IP address or network") from None
         return self
+
+    @property
+    def trusted_proxy_list(self) -> tuple[str, ...]:
+        return tuple(p.strip() for p in self.trusted_proxies.split(",") if p.strip())
 
     @property
     def launchpad_dist(self) -> Path:

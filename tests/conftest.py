@@ -23,6 +23,7 @@ from domain.auth.secrets import MasterKey
 from domain.storage import ObjectStorage, make_storage
 from server.app import create_app
 from server.migrate import upgrade
+from server.serving import uvicorn_config
 from server.settings import Settings
 from tests.helpers import GraphQL
 
@@ -180,10 +181,16 @@ def free_port() -> int:
 class LiveServer:
     """A real uvicorn server in a thread, bound to 127.0.0.1, for browsers, fuzzers, SDKs and gateways."""
 
-    def __init__(self, app: ASGIApp, port: int | None = None) -> None:
+    def __init__(self, app: ASGIApp, port: int | None = None, settings: Settings | None = None) -> None:
+        """`settings`: ATOM's app, served as `atom serve` serves it (server/serving.py)."""
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None, lifespan="on")
+        if settings is not None:
+            config = uvicorn_config(app, settings, host="127.0.0.1", port=self.port)
+        else:
+            config = uvicorn.Config(
+                app, host="127.0.0.1", port=self.port, log_config=None, lifespan="on", proxy_headers=False
+            )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -202,7 +209,7 @@ class LiveServer:
 
 def start_live_server(settings: Settings) -> LiveServer:
     # Its own app and engine: the server runs on its own event loop in its own thread.
-    server = LiveServer(create_app(settings))
+    server = LiveServer(create_app(settings), settings=settings)
     server.start()
     return server
 

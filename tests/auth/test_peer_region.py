@@ -44,7 +44,8 @@ def peer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     upgrade(url)
     port = free_port()
     public = f"http://127.0.0.1:{port}"
-    server = LiveServer(create_app(make_settings(url, home, public_url=public, issuer=public)), port=port)
+    peer = make_settings(url, home, public_url=public, issuer=public)
+    server = LiveServer(create_app(peer), port=port, settings=peer)
     server.start()
     yield server
     server.stop()

@@ -30,7 +30,7 @@ def sdk_server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> 
         public_url=f"http://127.0.0.1:{port}",
         usage_updates_interval_seconds=0.2,
     )
-    server = LiveServer(create_app(live_settings), port=port)
+    server = LiveServer(create_app(live_settings), port=port, settings=live_settings)
     server.start()
     yield server
     server.stop()

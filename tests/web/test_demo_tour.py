@@ -39,7 +39,7 @@ def demo_server(
         public_url=f"http://127.0.0.1:{port}",
         web_dist=built_launchpad,
     )
-    server = LiveServer(create_app(live_settings), port=port)
+    server = LiveServer(create_app(live_settings), port=port, settings=live_settings)
     server.start()
     yield server, home
     server.stop()

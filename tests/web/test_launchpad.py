@@ -81,7 +81,7 @@ def launchpad_server(
         usage_updates_interval_seconds=0.2,
         web_dist=built_launchpad,
     )
-    server = LiveServer(create_app(live_settings), port=port)
+    server = LiveServer(create_app(live_settings), port=port, settings=live_settings)
     server.start()
     yield server
     server.stop()
