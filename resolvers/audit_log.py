@@ -8,7 +8,7 @@ from datetime import datetime
 from domain.audit import checkpoints, entries, service, verify
 from domain.audit.models import AuditCheckpoint, AuditEntry
 from domain.audit.service import AuditFilter
-from domain.errors import NotFound
+from domain.errors import InvalidInput, NotFound
 from domain.events.bus import BusEvent
 from domain.pagination import Page, PageRequest
 from resolvers import streams
@@ -104,9 +104,17 @@ def _entry_of(event: BusEvent) -> AuditEntry:
     return entry
 
 
-async def audit_events(context: Context, where: AuditFilter) -> AsyncIterator[AuditEntry]:
-    """New entries of the caller's chain (or the platform's, for operators) matching `where`."""
+async def audit_events(
+    context: Context, where: AuditFilter, after_sequence: int | None = None
+) -> AsyncIterator[AuditEntry]:
+    """New entries of the caller's chain (or the platform's, for operators) matching `where`; with
+    `after_sequence`, first the matching ones already committed after it. None is sent twice: the
+    stream is on the bus before they are read, and what they cover is skipped there."""
     where = where.checked()
+    if after_sequence is not None and after_sequence < 0:
+        raise InvalidInput("`afterSequence` cannot be negative.", code="INVALID", field="afterSequence")
+    # Entries up to here were sent (replayed); only the ones after it come from the bus.
+    sent_through = after_sequence if after_sequence is not None else 0
 
     async def authorize() -> None:
         decision = await context.authorizer.decide(context.principal, "audit:read")
@@ -115,7 +123,19 @@ async def audit_events(context: Context, where: AuditFilter) -> AsyncIterator[Au
         await service.chain_for(context.session, context.principal, platform=where.platform)
 
     def accept(event: BusEvent) -> bool:
-        return event.stream == "audit" and service.matches(where, _entry_of(event))
+        if event.stream != "audit":
+            return False
+        entry = _entry_of(event)
+        return entry.sequence > sent_through and service.matches(where, entry)
+
+    async def replay() -> list[AuditEntry]:
+        nonlocal sent_through
+        assert after_sequence is not None
+        chain = await service.chain_for(context.session, context.principal, platform=where.platform)
+        rows = await service.entries_after(context.session, chain, where, after_sequence)
+        if rows:
+            sent_through = rows[-1].sequence
+        return rows
 
     async def render(event: BusEvent) -> AuditEntry:
         return _entry_of(event)
@@ -127,4 +147,5 @@ async def audit_events(context: Context, where: AuditFilter) -> AsyncIterator[Au
         authorize=authorize,
         accept=accept,
         render=render,
+        replay=replay if after_sequence is not None else None,
     )

@@ -16,7 +16,7 @@ import enum
 import logging
 import random
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -444,6 +444,7 @@ async def live(
     render: Callable[[BusEvent], Awaitable[T | None]],
     first: Callable[[], Awaitable[T | None]] | None = None,
     throttle: float | None = None,
+    replay: Callable[[], Awaitable[Sequence[T]]] | None = None,
 ) -> AsyncIterator[T]:
     """A live stream of the events of `organization_id` (None: the platform's own; EVERY_ORGANIZATION:
     any, for public topics) that `accept` takes, each turned into a value by `render` (None: skip it).
@@ -454,9 +455,11 @@ async def live(
     caller's organization arrives, and when the last check is older than RECHECK_SECONDS; a refusal
     then ends the stream with FORBIDDEN or UNAUTHENTICATED.
 
-    `first` renders a value sent right after subscribing. With `throttle`, values go out at most once
-    per `throttle` seconds: the events in between are coalesced into one, rendered from the last.
-    `render` and `first` run in an event scope, as do the result's nested fields.
+    `first` renders a value sent right after subscribing; `replay`, values already committed, sent
+    next (read once the stream is on the bus: `accept` must then skip what it sent). With
+    `throttle`, values go out at most once per `throttle` seconds: the events in between are
+    coalesced into one, rendered from the last. `render`, `first` and `replay` run in an event
+    scope, as do the result's nested fields.
     """
     stream_context = live_context(context)
     if not stream_context.principal.is_authenticated or stream_context.credential is None:
@@ -470,7 +473,9 @@ async def live(
         raise
     except Exception as exc:
         raise _as_api_error(exc, stream_context.request_id) from exc
-    return _stream(stream_context, topic, authorization, organization_id, accept, render, first, throttle)
+    return _stream(
+        stream_context, topic, authorization, organization_id, accept, render, first, throttle, replay
+    )
 
 
 async def _stream(
@@ -482,6 +487,7 @@ async def _stream(
     render: Callable[[BusEvent], Awaitable[T | None]],
     first: Callable[[], Awaitable[T | None]] | None,
     throttle: float | None,
+    replay: Callable[[], Awaitable[Sequence[T]]] | None,
 ) -> AsyncIterator[T]:
     buffer = context.limits.subscriber_buffer
     loop = asyncio.get_running_loop()
@@ -507,6 +513,12 @@ async def _stream(
                 value = await first()
                 if value is not None:
                     next_at = loop.time() + (throttle or 0.0)
+                    yield value
+                await scope.close()
+                _current_scope.set(None)
+            if replay is not None:
+                scope = _open_scope(context)
+                for value in await replay():
                     yield value
                 await scope.close()
                 _current_scope.set(None)

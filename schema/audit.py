@@ -346,7 +346,18 @@ class AuditSubscription:
         "as they commit, narrowed by the filter (`from`/`to` bound the entries' time). Needs audit:read."
     )
     async def audit_events(
-        self, info: Info[Context, Any], filter: AuditLogFilter | None = None
+        self,
+        info: Info[Context, Any],
+        filter: AuditLogFilter | None = None,
+        after_sequence: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Resume after this sequence number of the chain: the matching entries "
+                "already committed after it are sent first (at most 1000, else TOO_MANY_ENTRIES), "
+                "then new ones, none twice. Pass the newest `sequence` you have read (from auditLog "
+                "or an earlier stream) and no entry committed meanwhile is missed."
+            ),
+        ] = None,
     ) -> AsyncGenerator[AuditEntry, None]:
         where = filter.to_domain() if filter is not None else AuditFilter()
-        return each(await resolve.audit_events(info.context, where), AuditEntry.from_model)
+        return each(await resolve.audit_events(info.context, where, after_sequence), AuditEntry.from_model)

@@ -25,6 +25,8 @@ from domain.pagination import Page, PageRequest, paginate
 from domain.principal import Principal
 
 EXPORT_BATCH = 1000
+# The most entries a live stream sends from before it started (`auditEvents(afterSequence:)`)
+REPLAY_LIMIT = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +107,29 @@ async def page(
     return await paginate(
         session, _query(chain, where.checked()), AuditEntry.id, request, max_page_size=max_page_size
     )
+
+
+async def entries_after(
+    session: AsyncSession, chain: str, where: AuditFilter, after_sequence: int, *, limit: int | None = None
+) -> list[AuditEntry]:
+    """The entries matching `where` after `after_sequence` in `chain`, in chain order. More than
+    `limit` (REPLAY_LIMIT): InvalidInput (they are read page by page with `page`, or exported)."""
+    limit = REPLAY_LIMIT if limit is None else limit
+    stmt = (
+        _query(chain, where.checked())
+        .where(AuditEntry.sequence > after_sequence)
+        .order_by(AuditEntry.sequence)
+        .limit(limit + 1)
+    )
+    rows = list((await session.execute(stmt)).scalars())
+    if len(rows) > limit:
+        raise InvalidInput(
+            f"More than {limit} entries follow sequence {after_sequence}: read them with auditLog "
+            "or the export, then subscribe after the newest.",
+            code="TOO_MANY_ENTRIES",
+            field="afterSequence",
+        )
+    return rows
 
 
 def export_line(entry: AuditEntry) -> dict[str, Any]:

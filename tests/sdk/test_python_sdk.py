@@ -276,6 +276,15 @@ async def test_async_journey(url: str, settings: Settings, plan: str, tmp_path: 
         assert entry.action == "createApiKey"
         assert created_key.api_key is not None and entry.target == created_key.api_key.id
 
+        # Resumed after the sequence before it, a stream sends it again first (nothing waited on).
+        async def resumed() -> aio.AuditEntryFields:
+            stream = consumer.stream_audit({"action": "createApiKey"}, after_sequence=entry.sequence - 1)
+            async for again in stream:
+                return again
+            raise AssertionError("the stream ended")
+
+        assert (await asyncio.wait_for(resumed(), WAIT)).id == entry.id
+
     # The API key authenticates, within its scopes.
     assert created_key.secret is not None
     async with AsyncAtomClient(url, api_key=created_key.secret) as keyed:
@@ -445,6 +454,10 @@ def test_sync_journey(url: str, settings: Settings, plan: str, tmp_path: Path) -
         entry = entries.get(timeout=WAIT)
         reader.join(WAIT)
         assert entry.action == "createApiKey" and made.api_key is not None and entry.target == made.api_key.id
+        # Resumed after the sequence before it: that entry first, already committed.
+        resumed = consumer.stream_audit({"action": "createApiKey"}, after_sequence=entry.sequence - 1)
+        with contextlib.closing(resumed):
+            assert next(resumed).id == entry.id
 
     assert made.secret is not None
     with AtomClient(url, api_key=made.secret) as keyed:

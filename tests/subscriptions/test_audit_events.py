@@ -3,6 +3,11 @@ ended when that permission goes away mid-stream."""
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
+
+from domain.audit import service as audit_service
 from resolvers.ids import from_global_id
 from tests.conftest import LiveServer
 from tests.helpers import GraphQL, api_key, member_with_role, sign_up
@@ -134,3 +139,100 @@ async def test_a_revoked_key_refused_at_connection_init_is_audited(
             "reason": "API_KEY_REVOKED",
         }
     ]
+
+
+# ---------------------------------------------------------------- resuming after a sequence number
+
+AUDIT_EVENTS_AFTER = """
+subscription($filter: AuditLogFilter, $after: Int) {
+  auditEvents(filter: $filter, afterSequence: $after) { id sequence action risk }
+}
+"""
+NEWEST = "{ auditLog(last: 1) { nodes { sequence } } }"
+
+
+async def newest_sequence(gql: GraphQL, token: str) -> int:
+    return int((await gql(NEWEST, token=token))["auditLog"]["nodes"][0]["sequence"])
+
+
+async def create_roles(gql: GraphQL, token: str, names: list[str]) -> None:
+    for name in names:
+        made = await gql(CREATE_ROLE, {"input": {"name": name, "permissions": []}}, token=token)
+        assert made["createRole"]["userErrors"] == []
+
+
+async def test_after_a_sequence_the_entries_committed_since_come_first_then_new_ones(
+    server: LiveServer, live_gql: GraphQL
+) -> None:
+    owner = await sign_up(live_gql, prefix="resumer")
+    read_up_to = await newest_sequence(live_gql, owner.access_token)
+    # Committed after the client's read and before it subscribed: a plain stream would miss them.
+    await create_roles(live_gql, owner.access_token, ["missed-1", "missed-2"])
+    async with signed_in(server, owner.access_token) as client:
+        await client.subscribe("a", AUDIT_EVENTS_AFTER, {"after": read_up_to})
+        replayed = [(await client.data("a"))["auditEvents"] for _ in range(2)]
+        assert [e["sequence"] for e in replayed] == [read_up_to + 1, read_up_to + 2]
+        assert [e["action"] for e in replayed] == ["createRole", "createRole"]
+        await create_roles(live_gql, owner.access_token, ["live"])
+        assert (await client.data("a"))["auditEvents"]["sequence"] == read_up_to + 3
+
+
+async def test_entries_committed_while_subscribing_arrive_once_each_in_order(
+    server: LiveServer, live_gql: GraphQL
+) -> None:
+    """Entries commit while the stream starts (some before the replay's read, some between the bus
+    and that read, some after): each arrives once, in chain order."""
+    owner = await sign_up(live_gql, prefix="racer")
+    read_up_to = await newest_sequence(live_gql, owner.access_token)
+    count = 30
+    async with signed_in(server, owner.access_token) as client:
+        writing = asyncio.create_task(
+            create_roles(live_gql, owner.access_token, [f"race-{n}" for n in range(count)])
+        )
+        await asyncio.sleep(0.05)
+        await client.subscribe("a", AUDIT_EVENTS_AFTER, {"after": read_up_to})
+        await writing
+        sequences = [(await client.data("a"))["auditEvents"]["sequence"] for _ in range(count)]
+        assert sequences == list(range(read_up_to + 1, read_up_to + count + 1))
+        # nothing more: a next entry is the next one sent (no repeat of an earlier one first)
+        await create_roles(live_gql, owner.access_token, ["after-race"])
+        assert (await client.data("a"))["auditEvents"]["sequence"] == read_up_to + count + 1
+
+
+async def test_resuming_keeps_the_filter(server: LiveServer, live_gql: GraphQL) -> None:
+    owner = await sign_up(live_gql, prefix="filtered")
+    read_up_to = await newest_sequence(live_gql, owner.access_token)
+    await create_roles(live_gql, owner.access_token, ["medium"])  # MEDIUM: not sent
+    await api_key(live_gql, owner, scopes=["organization:read"], roles=["viewer"])  # HIGH
+    async with signed_in(server, owner.access_token) as client:
+        await client.subscribe(
+            "h", AUDIT_EVENTS_AFTER, {"after": read_up_to, "filter": {"minimumRisk": "HIGH"}}
+        )
+        first = (await client.data("h"))["auditEvents"]
+        assert (first["action"], first["risk"], first["sequence"]) == ("createApiKey", "HIGH", read_up_to + 2)
+
+
+async def test_bad_resume_points_are_refused(
+    server: LiveServer, live_gql: GraphQL, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owner = await sign_up(live_gql, prefix="badresume")
+    async with signed_in(server, owner.access_token) as client:
+        await client.subscribe("neg", AUDIT_EVENTS_AFTER, {"after": -1})
+        errors = await client.ending("neg")
+        assert codes(errors) == ["BAD_USER_INPUT"], errors
+        assert errors[0]["extensions"]["field"] == "afterSequence"
+        # More entries after it than a stream sends: read them first (auditLog, the export).
+        start = await newest_sequence(live_gql, owner.access_token)
+        await create_roles(live_gql, owner.access_token, ["one", "two", "three"])
+        monkeypatch.setattr(audit_service, "REPLAY_LIMIT", 2)
+        await client.subscribe("far", AUDIT_EVENTS_AFTER, {"after": start})
+        errors = await client.ending("far")
+        assert codes(errors) == ["BAD_USER_INPUT"], errors
+        assert errors[0]["extensions"]["reason"] == "TOO_MANY_ENTRIES", errors
+        assert errors[0]["extensions"]["field"] == "afterSequence"
+        # and a resume point with few enough after it works under the same limit
+        await client.subscribe(
+            "near", AUDIT_EVENTS_AFTER, {"after": await newest_sequence(live_gql, owner.access_token)}
+        )
+        await create_roles(live_gql, owner.access_token, ["near"])
+        assert (await client.data("near"))["auditEvents"]["action"] == "createRole"

@@ -467,13 +467,19 @@ class AsyncAtomClient(aio.AsyncAtomGraphQLClient):
             report.duplicates += answer.duplicates
         return report
 
-    async def stream_audit(self, filter: FilterLike = None) -> AsyncGenerator[aio.AuditEntryFields, None]:
-        """The organization's new audit entries as they commit (a live stream: entries committed before
-        the server has taken the subscription are in `audit_log`). Needs `audit:read`."""
+    async def stream_audit(
+        self, filter: FilterLike = None, *, after_sequence: int | None = None
+    ) -> AsyncGenerator[aio.AuditEntryFields, None]:
+        """The organization's new audit entries as they commit. With `after_sequence` (the newest
+        `sequence` read, from `audit_log` or an earlier stream), the ones committed after it come
+        first, so none is missed in between. Needs `audit:read`."""
         where = _shared.model_or_none(filter, aio.AuditLogFilter)
         stream = cast(
             AsyncGenerator[aio.AuditEvents, None],
-            self.audit_events(filter_=where if where is not None else AIO_UNSET),
+            self.audit_events(
+                filter_=where if where is not None else AIO_UNSET,
+                after_sequence=after_sequence if after_sequence is not None else AIO_UNSET,
+            ),
         )
         async with contextlib.aclosing(stream):
             async for event in stream:
@@ -717,13 +723,18 @@ class AtomClient(sync.AtomGraphQLClient):
             report.duplicates += answer.duplicates
         return report
 
-    def stream_audit(self, filter: FilterLike = None) -> Generator[sync.AuditEntryFields, None, None]:
+    def stream_audit(
+        self, filter: FilterLike = None, *, after_sequence: int | None = None
+    ) -> Generator[sync.AuditEntryFields, None, None]:
         """The organization's new audit entries as they commit, blocking between them (a WebSocket of
-        its own, closed when the iterator is). Needs `audit:read`."""
+        its own, closed when the iterator is); with `after_sequence`, the ones committed after it
+        first. Needs `audit:read`."""
         where = _shared.model_or_none(filter, sync.AuditLogFilter)
-        variables = (
+        variables: dict[str, Any] = (
             {"filter": where.model_dump(by_alias=True, exclude_unset=True, mode="json")} if where else {}
         )
+        if after_sequence is not None:
+            variables["afterSequence"] = after_sequence
         if self.auth is not None:
             self.auth.refresh_if_expiring(self.http, self.url)
         stream = live.subscribe(

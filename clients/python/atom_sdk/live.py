@@ -21,8 +21,8 @@ ACK_TIMEOUT = 5.0  # seconds the server has to answer `connection_init` (the gen
 # The subscription of `AtomClient.stream_audit`: the sync client is generated without subscriptions,
 # so this one is written out (tests/sdk checks it against sdk-gen/schema.graphql).
 AUDIT_EVENTS_DOCUMENT = """\
-subscription AuditEvents($filter: AuditLogFilter) {
-  auditEvents(filter: $filter) {
+subscription AuditEvents($filter: AuditLogFilter, $afterSequence: Int) {
+  auditEvents(filter: $filter, afterSequence: $afterSequence) {
     id chain sequence time actor action target decision outcome risk reason
     requestId clientAddress inputDigest prevHash entryHash
   }

@@ -271,10 +271,14 @@ export class AtomClient {
     return reportUsage(this, events);
   }
 
-  /** New entries of your organization's audit log as they commit (needs `audit:read`). */
-  streamAudit(filter?: AuditLogFilter): AtomSubscription<AuditEntryFieldsFragment> {
+  /**
+   * New entries of your organization's audit log as they commit (needs `audit:read`). With
+   * `afterSequence` (the newest `sequence` read, from `auditLog` or an earlier stream), the ones
+   * committed after it come first, so none is missed in between.
+   */
+  streamAudit(filter?: AuditLogFilter, afterSequence?: number): AtomSubscription<AuditEntryFieldsFragment> {
     return mapSubscription(
-      this.subscribe(AuditEventsDocument, { filter: filter ?? null }),
+      this.subscribe(AuditEventsDocument, { filter: filter ?? null, afterSequence: afterSequence ?? null }),
       (event) => event.auditEvents,
     );
   }

@@ -26,6 +26,11 @@ function riskTone(risk: AuditRisk): "good" | "bad" | "warn" | "neutral" {
 }
 
 /** Merge live entries into the list, newest first, each entry once. */
+/** The highest sequence number among `entries` (0: none). */
+export function newestSequence(entries: ReadonlyArray<{ sequence: number }>): number {
+  return entries.reduce((newest, entry) => Math.max(newest, entry.sequence), 0);
+}
+
 export function mergeEntries(current: AuditEntryFieldsFragment[], incoming: AuditEntryFieldsFragment[], limit = 200): AuditEntryFieldsFragment[] {
   const seen = new Set(current.map((entry) => entry.id));
   const fresh = incoming.filter((entry) => !seen.has(entry.id));
@@ -81,12 +86,15 @@ export function AuditPage() {
   const initial = useLoad(async () => {
     const { auditLog } = await client.request(AuditLogDocument, { filter, last: 50 });
     setEntries((current) => mergeEntries(current, auditLog.nodes));
-    return auditLog;
+    return { filter, newest: newestSequence(auditLog.nodes) };
   }, [client, filter]);
+  // Live from the newest entry loaded: the server sends what committed after it first, so an entry
+  // made while the page loaded (or while the stream reconnects) is never missed.
+  const since = initial.data && initial.data.filter === filter ? initial.data.newest : null;
   const live = useLive(
-    () => client.subscribe(AuditEventsDocument, { filter }),
+    () => (since === null ? null : client.subscribe(AuditEventsDocument, { filter, afterSequence: since })),
     ({ auditEvents }) => setEntries((current) => mergeEntries(current, [auditEvents])),
-    [client, filter],
+    [client, filter, since],
   );
 
   function apply(event: FormEvent) {
@@ -122,7 +130,7 @@ export function AuditPage() {
       <Verification />
       <section aria-labelledby="log-heading">
         <h2 id="log-heading">
-          Log <LiveBadge state={live.state} label="Audit stream" />
+          Log <LiveBadge state={since === null && !initial.error ? "connecting" : live.state} label="Audit stream" />
         </h2>
         <form onSubmit={apply} aria-label="Filter the audit log" className="inline">
           <TextField label="Action" placeholder="e.g. auth.login" value={form.action} onChange={(e) => setForm({ ...form, action: e.target.value })} />

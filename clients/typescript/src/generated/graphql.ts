@@ -889,6 +889,7 @@ export type InvoiceEventsSubscription = { invoiceEvents: { kind: InvoiceEventKin
 
 export type AuditEventsSubscriptionVariables = Exact<{
   filter?: AuditLogFilter | null | undefined;
+  afterSequence?: number | null | undefined;
 }>;
 
 
@@ -4161,8 +4162,8 @@ fragment InvoiceFields on Invoice {
   }
 }`) as unknown as TypedDocumentString<InvoiceEventsSubscription, InvoiceEventsSubscriptionVariables>;
 export const AuditEventsDocument = new TypedDocumentString(`
-    subscription AuditEvents($filter: AuditLogFilter) {
-  auditEvents(filter: $filter) {
+    subscription AuditEvents($filter: AuditLogFilter, $afterSequence: Int) {
+  auditEvents(filter: $filter, afterSequence: $afterSequence) {
     ...AuditEntryFields
   }
 }

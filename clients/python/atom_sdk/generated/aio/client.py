@@ -2582,11 +2582,14 @@ class AsyncAtomGraphQLClient(AsyncBaseClient):
             yield InvoiceEvents.model_validate(data)
 
     async def audit_events(
-        self, filter_: Union[Optional[AuditLogFilter], UnsetType] = UNSET, **kwargs: Any
+        self,
+        filter_: Union[Optional[AuditLogFilter], UnsetType] = UNSET,
+        after_sequence: Union[Optional[int], UnsetType] = UNSET,
+        **kwargs: Any,
     ) -> AsyncIterator[AuditEvents]:
         query = gql("""
-            subscription AuditEvents($filter: AuditLogFilter) {
-              auditEvents(filter: $filter) {
+            subscription AuditEvents($filter: AuditLogFilter, $afterSequence: Int) {
+              auditEvents(filter: $filter, afterSequence: $afterSequence) {
                 ...AuditEntryFields
               }
             }
@@ -2610,7 +2613,10 @@ class AsyncAtomGraphQLClient(AsyncBaseClient):
               entryHash
             }
             """)
-        variables: dict[str, object] = {"filter": filter_}
+        variables: dict[str, object] = {
+            "filter": filter_,
+            "afterSequence": after_sequence,
+        }
         async for data in self.execute_ws(
             query=query, operation_name="AuditEvents", variables=variables, **kwargs
         ):
