@@ -263,9 +263,18 @@ function amount(value: string, target: string, currency: string | undefined, uni
   return `${Number(value).toLocaleString("en-US")}${unit ? ` ${unit}` : ""}`;
 }
 
-function Budgets() {
+/** `usage` counts live usage changes: the budgets (and the alerts they fired) are asked for again
+ * once they pause, so an alert is shown even when its live event was missed (a stream reconnecting,
+ * or usage recorded before the server had taken the subscription). */
+function Budgets({ usage }: { usage: number }) {
   const { client, can } = useSession();
   const budgets = useLoad(() => client.request(BudgetsDocument), [client]);
+  useReloadAfter(usage, budgets.reload);
+  // The alerts the page opened with: any other one fired while it was open, and is announced.
+  const opened = useRef<Set<string> | null>(null);
+  if (opened.current === null && budgets.data) {
+    opened.current = new Set(budgets.data.budgets.flatMap((b) => b.alerts.map((a) => `${b.id}:${a.period}`)));
+  }
   const meters = useLoad(() => client.request(MetersDocument), [client]);
   const subscription = useLoad(() => client.request(SubscriptionDocument), [client]);
   const currency = subscription.data?.subscription?.plan.currency;
@@ -281,7 +290,11 @@ function Budgets() {
   );
   // The budgets' own history (newest first), after what arrived live since the page opened; one per budget and period.
   const history: Alert[] = (budgets.data?.budgets ?? []).flatMap((b) =>
-    b.alerts.map((a) => ({ key: `${b.id}:${a.period}`, name: b.name, target: b.target, threshold: String(a.threshold), value: String(a.value), period: a.period, hardLimit: b.hardLimit, unit: b.meter?.unit, live: false })),
+    b.alerts.map((a) => {
+      const key = `${b.id}:${a.period}`;
+      const live = opened.current !== null && !opened.current.has(key);
+      return { key, name: b.name, target: b.target, threshold: String(a.threshold), value: String(a.value), period: a.period, hardLimit: b.hardLimit, unit: b.meter?.unit, live };
+    }),
   );
   const seen = new Set(arrived.map((a) => a.key));
   const alerts = [...arrived, ...history.filter((a) => !seen.has(a.key)).sort((x, y) => y.period.localeCompare(x.period))];
@@ -463,7 +476,7 @@ export function BillingPage() {
         <Upcoming key={planVersion} usage={usage} />
         <Invoices />
       </div>
-      <Budgets />
+      <Budgets usage={usage} />
       <Revenue />
     </section>
   );
