@@ -41,6 +41,8 @@ E2E_TIMEOUT_SECONDS = 420
 AWS_KEY = "AKIA" + "IOSFODNN7EXAMPLE"
 # More than the marketplace's page (web/src/pages/Marketplace.tsx, PAGE_SIZE = 20): a second page loads on scroll.
 CATALOG_PACKAGES = 25
+# More than the package page's page of versions (web/src/pages/Package.tsx, VERSIONS_PAGE = 10).
+CATALOG_VERSIONS = 12
 
 
 def _required(reason: str) -> None:
@@ -93,11 +95,22 @@ async def live_gql(launchpad_server: LiveServer) -> AsyncIterator[GraphQL]:
         yield GraphQL(http)
 
 
-async def catalog_publisher(gql: GraphQL) -> marketplace.Publisher:
-    """A publisher with CATALOG_PACKAGES packages (no versions: only its own organization lists them)."""
+async def catalog_publisher(gql: GraphQL, scratch: Path) -> marketplace.Publisher:
+    """A publisher with CATALOG_PACKAGES packages (none published: only its own organization lists
+    them), the first of them with CATALOG_VERSIONS versions submitted, 1.0.0 to 1.0.11 in turn."""
     publisher = await marketplace.publisher(gql)
+    first = ""
     for number in range(1, CATALOG_PACKAGES + 1):
-        await marketplace.create_package(gql, publisher, f"scroll-{number:02d}", title=f"Scroll {number:02d}")
+        name = f"scroll-{number:02d}"
+        package_id = await marketplace.create_package(gql, publisher, name, title=f"Scroll {number:02d}")
+        first = first or package_id
+    for patch in range(CATALOG_VERSIONS):
+        version = f"1.0.{patch}"
+        artifact = build_wpk(
+            scratch / f"scroll-01-{version}.tar.gz", manifest=default_manifest("scroll-01", version)
+        )
+        published = await marketplace.publish(gql, publisher, first, artifact)
+        assert published["userErrors"] == [], published
     return publisher
 
 
@@ -148,7 +161,7 @@ async def test_launchpad_end_to_end_in_chromium(
     plan = await create_plan(
         live_gql, operator, prices=[per_unit("tokens", "0.002"), per_unit("package_runs", "1")]
     )
-    catalog = await catalog_publisher(live_gql)
+    catalog = await catalog_publisher(live_gql, tmp_path)
     invoiced, invoice = await invoiced_organization(live_gql, operator, str(plan["key"]))
     name = unique("hello")
     artifact = build_wpk(tmp_path / f"{name}-1.0.0.tar.gz", manifest=default_manifest(name, "1.0.0"))
@@ -171,6 +184,7 @@ async def test_launchpad_end_to_end_in_chromium(
         "ATOM_CATALOG_PASSWORD": catalog.account.password,
         "ATOM_CATALOG_NAMESPACE": catalog.namespace,
         "ATOM_CATALOG_PACKAGES": str(CATALOG_PACKAGES),
+        "ATOM_CATALOG_VERSIONS": str(CATALOG_VERSIONS),
         "ATOM_INVOICED_EMAIL": invoiced.email,
         "ATOM_INVOICED_PASSWORD": invoiced.password,
         # What the invoice page must show: its number and its lines as the API finalized them.

@@ -6,7 +6,7 @@
 // arrive on its billing chart, changes a member's role (which takes effect), watches its audit log,
 // uninstalls the package, sees a budget alert fire live, edits a custom role in the permission matrix
 // (which takes effect) and compares policy versions. Then two journeys of their own: an invoice's
-// lines, and the marketplace's next page loaded on scroll.
+// lines, the marketplace's next page loaded on scroll, and a package's older versions shown on request.
 import { AtomClient } from "@atom-cloud/sdk";
 import assert from "node:assert/strict";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
@@ -28,7 +28,14 @@ const REVIEWER = { email: env("ATOM_REVIEWER_EMAIL"), password: env("ATOM_REVIEW
 const SECOND_REVIEWER = { email: env("ATOM_SECOND_REVIEWER_EMAIL"), password: env("ATOM_SECOND_REVIEWER_PASSWORD") };
 const RISKY_WPK = env("ATOM_RISKY_WPK");
 // A publisher with more packages than a marketplace page, and an organization with a finalized invoice.
-const CATALOG = { email: env("ATOM_CATALOG_EMAIL"), password: env("ATOM_CATALOG_PASSWORD"), namespace: env("ATOM_CATALOG_NAMESPACE"), packages: Number(env("ATOM_CATALOG_PACKAGES")) };
+// Its first package, scroll-01, has more versions than a page of the package page.
+const CATALOG = {
+  email: env("ATOM_CATALOG_EMAIL"),
+  password: env("ATOM_CATALOG_PASSWORD"),
+  namespace: env("ATOM_CATALOG_NAMESPACE"),
+  packages: Number(env("ATOM_CATALOG_PACKAGES")),
+  versions: Number(env("ATOM_CATALOG_VERSIONS")),
+};
 const INVOICED = { email: env("ATOM_INVOICED_EMAIL"), password: env("ATOM_INVOICED_PASSWORD") };
 /** { number, lines: [[description, quantity], …] } as the API finalized it. */
 const INVOICE = JSON.parse(env("ATOM_INVOICE"));
@@ -269,6 +276,8 @@ step("a high-risk version needs a second reviewer; the installer upgrades to it"
   await c.reload();
   await c.getByRole("button", { name: "Upgrade to v1.1.0" }).click();
   await c.getByText("Installed:").locator("..").filter({ hasText: "v1.1.0" }).waitFor(TIMEOUT);
+  const versions = await c.getByRole("list", { name: "Versions" }).getByRole("heading", { level: 3 }).allInnerTexts();
+  assert.deepEqual(versions.map((text) => text.split(" ")[0]), ["v1.1.0", "v1.0.0"], "the newest version first");
 });
 
 step("usage reported through the API appears on the billing chart without a reload", async () => {
@@ -633,6 +642,29 @@ step(
     assert.equal(await s.getByRole("button", { name: "Load more" }).count(), 0, "nothing more to load");
     await accessible(s, "marketplace, scrolled");
     await screenshot(s, "marketplace-scrolled");
+  },
+  { independent: true },
+);
+
+step(
+  "a package's versions: the newest first, the older ones on request",
+  async () => {
+    const v = await page();
+    await signIn(v, CATALOG.email, CATALOG.password);
+    await v.goto(`${BASE_URL}/packages/${CATALOG.namespace}/scroll-01`);
+    const list = v.getByRole("list", { name: "Versions" });
+    const shown = async () => (await list.getByRole("heading", { level: 3 }).allInnerTexts()).map((text) => text.split(" ")[0]);
+    // 1.0.0 to 1.0.<n-1> were submitted in turn: the newest first, a page of 10.
+    const all = Array.from({ length: CATALOG.versions }, (_, index) => `v1.0.${CATALOG.versions - 1 - index}`);
+    await v.getByRole("heading", { name: `Versions (${CATALOG.versions})` }).waitFor(TIMEOUT);
+    await list.getByRole("heading", { name: /^v1\.0\.\d+/ }).nth(9).waitFor(TIMEOUT);
+    assert.deepEqual(await shown(), all.slice(0, 10));
+    await accessible(v, "package page, newest versions");
+    await v.getByRole("button", { name: "Show older versions" }).click();
+    await list.getByRole("heading", { name: /^v1\.0\.0 / }).waitFor(TIMEOUT);
+    assert.deepEqual(await shown(), all, "the older ones after the newer, each once");
+    assert.equal(await v.getByRole("button", { name: "Show older versions" }).count(), 0, "none older");
+    await screenshot(v, "package-versions");
   },
   { independent: true },
 );

@@ -6,11 +6,11 @@ describe("pager", () => {
     const pager = new Pager();
     expect(pager.next()).toBeNull(); // no first page yet
     const first = pager.restart();
-    expect(first).toMatchObject({ after: null, reset: true });
+    expect(first).toMatchObject({ cursor: null, reset: true });
     expect(pager.next()).toBeNull(); // the first page is in flight
     expect(pager.arrived(first, "c20", true)).toBe(true);
     const second = pager.next();
-    expect(second).toMatchObject({ after: "c20", reset: false });
+    expect(second).toMatchObject({ cursor: "c20", reset: false });
     expect(pager.next()).toBeNull(); // in flight
     expect(pager.arrived(second!, "c25", false)).toBe(true);
     expect(pager.hasMore).toBe(false);
@@ -24,7 +24,7 @@ describe("pager", () => {
     const search = pager.restart();
     expect(pager.next()).toBeNull();
     expect(pager.arrived(search, "new-20", true)).toBe(true);
-    expect(pager.next()).toMatchObject({ after: "new-20" });
+    expect(pager.next()).toMatchObject({ cursor: "new-20" });
   });
 
   it("drops the answers of a search that a newer one replaced, in whatever order they arrive", () => {
@@ -35,7 +35,7 @@ describe("pager", () => {
     expect(pager.arrived(old, "old-20", false)).toBe(false);
     expect(pager.failed(old)).toBe(false);
     expect(pager.hasMore).toBe(true);
-    expect(pager.next()).toMatchObject({ after: "new-20" });
+    expect(pager.next()).toMatchObject({ cursor: "new-20" });
   });
 
   it("asks a failed page again", () => {
@@ -43,7 +43,7 @@ describe("pager", () => {
     pager.arrived(pager.restart(), "c20", true);
     const second = pager.next()!;
     expect(pager.failed(second)).toBe(true);
-    expect(pager.next()).toMatchObject({ after: "c20" });
+    expect(pager.next()).toMatchObject({ cursor: "c20" });
   });
 
   it("stops when a page says more follow but gives no cursor", () => {

@@ -49,7 +49,7 @@ export function MarketplacePage() {
           },
           sort: applied.sort,
           first: PAGE_SIZE,
-          after: ticket.after,
+          after: ticket.cursor,
         });
         const { endCursor, hasNextPage } = marketplacePackages.pageInfo;
         if (!pager.current.arrived(ticket, endCursor ?? null, hasNextPage)) return;

@@ -1,4 +1,5 @@
-// A package: its versions with verification details and risk analysis; install, upgrade, uninstall; download.
+// A package: its versions, newest first, with verification details and risk analysis; install, upgrade,
+// uninstall; download.
 import {
   CreateDownloadDocument,
   InstallPackageDocument,
@@ -9,12 +10,13 @@ import {
   unwrap,
   type PackageVersionFieldsFragment,
 } from "@atom-cloud/sdk";
-import { useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { useParams } from "react-router-dom";
 import { Findings } from "../components/Findings";
 import { Badge, ErrorState, Loaded, statusTone } from "../components/ui";
 import { errorMessage } from "../lib/errors";
 import { useLoad } from "../lib/hooks";
+import { Pager } from "../lib/pager";
 import { useSession } from "../lib/session";
 import { plural } from "../lib/format";
 
@@ -76,12 +78,83 @@ function Download({ version }: { version: PackageVersionFieldsFragment }) {
   );
 }
 
+/** Versions a page: the newest first, older ones on request. */
+export const VERSIONS_PAGE = 10;
+
+/** The versions the caller may see, newest first: the connection lists them oldest first, so its
+ * pages are asked from the end (`last`, then `before` the oldest one shown). */
+function Versions({ fullName }: { fullName: string }) {
+  const { client, signedIn } = useSession();
+  const [versions, setVersions] = useState<PackageVersionFieldsFragment[]>([]);
+  const [total, setTotal] = useState<number | null>(null);
+  const [hasOlder, setHasOlder] = useState(false);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<unknown>(null);
+  const pager = useRef(new Pager());
+
+  const load = useCallback(
+    async (reset: boolean) => {
+      const ticket = reset ? pager.current.restart() : pager.current.next();
+      if (ticket === null) return;
+      if (reset) setVersions([]);
+      setLoading(true);
+      try {
+        const { package: found } = await client.request(PackageVersionsDocument, { fullName, last: VERSIONS_PAGE, before: ticket.cursor });
+        const page = found?.versions;
+        if (!pager.current.arrived(ticket, page?.pageInfo.startCursor ?? null, page?.pageInfo.hasPreviousPage ?? false)) return;
+        const newestFirst = [...(page?.nodes ?? [])].reverse();
+        setVersions((previous) => (ticket.reset ? newestFirst : [...previous, ...newestFirst]));
+        setTotal(page?.totalCount ?? 0);
+        setHasOlder(pager.current.hasMore);
+        setError(null);
+        setLoading(false);
+      } catch (reason) {
+        if (!pager.current.failed(ticket)) return;
+        setError(reason);
+        setLoading(false);
+      }
+    },
+    [client, fullName],
+  );
+
+  useEffect(() => {
+    void load(true);
+  }, [load]);
+
+  return (
+    <section aria-labelledby="versions-heading">
+      <h2 id="versions-heading">Versions{total !== null ? ` (${total})` : ""}</h2>
+      <ol className="versions" aria-label="Versions">
+        {versions.map((version) => (
+          <li key={version.id} className="card">
+            <h3>
+              v{version.version} <Badge tone={statusTone(version.status)}>{version.status}</Badge>
+            </h3>
+            {version.statusReason ? <p>{version.statusReason}</p> : null}
+            <Verification version={version} />
+            <h4>Risk analysis</h4>
+            <Findings analysis={version.analysis} />
+            {signedIn ? <Download version={version} /> : null}
+          </li>
+        ))}
+      </ol>
+      {loading ? <p role="status">Loading versions…</p> : null}
+      {error ? <ErrorState error={error} retry={() => void load(versions.length === 0)} /> : null}
+      {total === 0 ? <p>No versions yet.</p> : null}
+      {hasOlder && !loading ? (
+        <button type="button" onClick={() => void load(false)}>
+          Show older versions
+        </button>
+      ) : null}
+    </section>
+  );
+}
+
 export function PackagePage() {
   const { namespace, name } = useParams();
   const fullName = `${namespace}/${name}`;
   const { client, signedIn, can } = useSession();
   const pkg = useLoad(() => client.request(PackageDocument, { fullName }), [client, fullName]);
-  const versions = useLoad(() => client.request(PackageVersionsDocument, { fullName, first: 50 }), [client, fullName]);
   const installs = useLoad(async () => (signedIn ? (await client.request(InstallsDocument)).installs : []), [client, signedIn]);
   const [actionError, setActionError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -147,25 +220,7 @@ export function PackagePage() {
                 {actionError ? <ErrorState error={actionError} /> : null}
               </div>
             ) : null}
-            <h2>Versions</h2>
-            <Loaded result={versions} what="Loading versions">
-              {(data) => (
-                <ol className="versions">
-                  {(data.package?.versions.nodes ?? []).map((version) => (
-                    <li key={version.id} className="card">
-                      <h3>
-                        v{version.version} <Badge tone={statusTone(version.status)}>{version.status}</Badge>
-                      </h3>
-                      {version.statusReason ? <p>{version.statusReason}</p> : null}
-                      <Verification version={version} />
-                      <h4>Risk analysis</h4>
-                      <Findings analysis={version.analysis} />
-                      {signedIn ? <Download version={version} /> : null}
-                    </li>
-                  ))}
-                </ol>
-              )}
-            </Loaded>
+            <Versions fullName={fullName} />
           </section>
         )
       }

@@ -919,6 +919,8 @@ export type PackageVersionsQueryVariables = Exact<{
   fullName: string;
   first?: number | null | undefined;
   after?: string | null | undefined;
+  last?: number | null | undefined;
+  before?: string | null | undefined;
 }>;
 
 
@@ -4276,11 +4278,11 @@ export const PackageDocument = new TypedDocumentString(`
   }
 }`) as unknown as TypedDocumentString<PackageQuery, PackageQueryVariables>;
 export const PackageVersionsDocument = new TypedDocumentString(`
-    query PackageVersions($fullName: String!, $first: Int, $after: String) {
+    query PackageVersions($fullName: String!, $first: Int, $after: String, $last: Int, $before: String) {
   package(fullName: $fullName) {
     id
     fullName
-    versions(first: $first, after: $after) {
+    versions(first: $first, after: $after, last: $last, before: $before) {
       totalCount
       pageInfo {
         ...PageInfoFields

@@ -2755,14 +2755,16 @@ class AsyncAtomGraphQLClient(AsyncBaseClient):
         full_name: str,
         first: Union[Optional[int], UnsetType] = UNSET,
         after: Union[Optional[str], UnsetType] = UNSET,
+        last: Union[Optional[int], UnsetType] = UNSET,
+        before: Union[Optional[str], UnsetType] = UNSET,
         **kwargs: Any,
     ) -> PackageVersions:
         query = gql("""
-            query PackageVersions($fullName: String!, $first: Int, $after: String) {
+            query PackageVersions($fullName: String!, $first: Int, $after: String, $last: Int, $before: String) {
               package(fullName: $fullName) {
                 id
                 fullName
-                versions(first: $first, after: $after) {
+                versions(first: $first, after: $after, last: $last, before: $before) {
                   totalCount
                   pageInfo {
                     ...PageInfoFields
@@ -2850,6 +2852,8 @@ class AsyncAtomGraphQLClient(AsyncBaseClient):
             "fullName": full_name,
             "first": first,
             "after": after,
+            "last": last,
+            "before": before,
         }
         response = await self.execute(
             query=query, operation_name="PackageVersions", variables=variables, **kwargs

@@ -2290,14 +2290,16 @@ class AtomGraphQLClient(BaseClient):
         full_name: str,
         first: Union[Optional[int], UnsetType] = UNSET,
         after: Union[Optional[str], UnsetType] = UNSET,
+        last: Union[Optional[int], UnsetType] = UNSET,
+        before: Union[Optional[str], UnsetType] = UNSET,
         **kwargs: Any,
     ) -> PackageVersions:
         query = gql("""
-            query PackageVersions($fullName: String!, $first: Int, $after: String) {
+            query PackageVersions($fullName: String!, $first: Int, $after: String, $last: Int, $before: String) {
               package(fullName: $fullName) {
                 id
                 fullName
-                versions(first: $first, after: $after) {
+                versions(first: $first, after: $after, last: $last, before: $before) {
                   totalCount
                   pageInfo {
                     ...PageInfoFields
@@ -2385,6 +2387,8 @@ class AtomGraphQLClient(BaseClient):
             "fullName": full_name,
             "first": first,
             "after": after,
+            "last": last,
+            "before": before,
         }
         response = self.execute(
             query=query, operation_name="PackageVersions", variables=variables, **kwargs
