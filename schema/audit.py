@@ -20,6 +20,7 @@ from resolvers.errors import bad_user_input
 from resolvers.ids import to_global_id
 from resolvers.permissions import needs
 from schema.errors import UserError
+from schema.node import load_node
 from schema.relay import Connection, Node, connection, page_request
 from schema.subscriptions import each
 
@@ -86,6 +87,18 @@ class AuditEntry(Node):
             prev_hash=m.prev_hash,
             entry_hash=m.entry_hash,
         )
+
+    @strawberry.field(
+        description=(
+            "The object acted on, as `node(id: target)` finds it for you: null when there is none, "
+            "it was deleted since, or you may not see it."
+        )
+    )
+    async def target_node(self, info: Info[Context, Any]) -> Node | None:
+        if self.target is None:
+            return None
+        node: Node | None = await load_node(info, self.target)
+        return node
 
 
 @strawberry.type(description="A signed statement of a chain's size and Merkle root (RFC 6962 tree).")

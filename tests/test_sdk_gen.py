@@ -7,7 +7,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from graphql import build_schema, parse, print_schema
+from graphql import (
+    FragmentDefinitionNode,
+    OperationDefinitionNode,
+    OperationType,
+    build_schema,
+    parse,
+    print_schema,
+    validate,
+)
 
 from server import sdk
 
@@ -90,6 +98,30 @@ def _operations_copy(tmp_path: Path) -> Path:
     target = tmp_path / "operations"
     shutil.copytree(sdk.OPERATIONS, target)
     return target
+
+
+def test_each_subscription_document_for_the_sync_client_carries_every_fragment_it_uses() -> None:
+    """The sync client's streams send these: each validates on its own against the client schema."""
+    schema = sdk.client_schema(SDL)
+    operations = sdk.load_operations()
+    subscriptions = [
+        d.name.value
+        for d in operations.document.definitions
+        if isinstance(d, OperationDefinitionNode) and d.operation == OperationType.SUBSCRIPTION and d.name
+    ]
+    namespace: dict[str, object] = {}
+    exec(sdk.subscription_documents(operations), namespace)
+    documents = {name: text for name, text in namespace.items() if name.isupper()}
+    assert len(documents) == len(subscriptions) and "AUDIT_EVENTS" in documents, sorted(documents)
+    for name, text in documents.items():
+        assert isinstance(text, str)
+        assert validate(schema, parse(text)) == [], name
+    fragments = {
+        d.name.value
+        for d in parse(str(documents["AUDIT_EVENTS"])).definitions
+        if isinstance(d, FragmentDefinitionNode)
+    }
+    assert fragments == {"AuditEntryFields", "AuditTargetFields"}
 
 
 def test_a_root_field_without_an_operation_is_reported(tmp_path: Path) -> None:

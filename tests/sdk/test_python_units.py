@@ -153,6 +153,7 @@ ENTRY = {
     "inputDigest": None,
     "prevHash": "0" * 64,
     "entryHash": "1" * 64,
+    "targetNode": None,
 }
 
 

@@ -236,3 +236,21 @@ async def test_bad_resume_points_are_refused(
         )
         await create_roles(live_gql, owner.access_token, ["near"])
         assert (await client.data("near"))["auditEvents"]["action"] == "createRole"
+
+
+async def test_a_live_entry_comes_with_its_target(server: LiveServer, live_gql: GraphQL) -> None:
+    """`targetNode` resolves in the stream's event scope, as in `auditLog`."""
+    owner = await sign_up(live_gql, prefix="auditor")
+    targets = "subscription { auditEvents { action targetNode { __typename id ... on Role { name } } } }"
+    async with signed_in(server, owner.access_token) as stream:
+        await stream.start("a", targets)
+        made = await live_gql(
+            "mutation($input: CreateRoleInput!) { createRole(input: $input) { role { id name } } }",
+            {"input": {"name": "auditors", "permissions": []}},
+            token=owner.access_token,
+        )
+        entry = (await stream.data("a"))["auditEvents"]
+    assert entry == {
+        "action": "createRole",
+        "targetNode": {"__typename": "Role", "id": made["createRole"]["role"]["id"], "name": "auditors"},
+    }

@@ -14,20 +14,15 @@ from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
 from atom_sdk.errors import AtomError, graphql_error, websocket_closed
+from atom_sdk.generated.subscriptions import AUDIT_EVENTS
 
 PROTOCOL = Subprotocol("graphql-transport-ws")
 ACK_TIMEOUT = 5.0  # seconds the server has to answer `connection_init` (the generated client's wait)
 
 # The subscription of `AtomClient.stream_audit`: the sync client is generated without subscriptions,
-# so this one is written out (tests/sdk checks it against sdk-gen/schema.graphql).
-AUDIT_EVENTS_DOCUMENT = """\
-subscription AuditEvents($filter: AuditLogFilter, $afterSequence: Int) {
-  auditEvents(filter: $filter, afterSequence: $afterSequence) {
-    id chain sequence time actor action target decision outcome risk reason
-    requestId clientAddress inputDigest prevHash entryHash
-  }
-}
-"""
+# so `atom sdk generate` writes their documents out (with their fragments, so they cannot drift from
+# the models the entries are parsed into).
+AUDIT_EVENTS_DOCUMENT = AUDIT_EVENTS
 
 
 def message_type(raw: str | bytes) -> str | None:

@@ -565,7 +565,27 @@ export type AuditLogQueryVariables = Exact<{
 }>;
 
 
-export type AuditLogQuery = { auditLog: { totalCount: number, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, nodes: Array<{ id: string, chain: string, sequence: number, time: string, actor: string, action: string, target: string | null, decision: AuditDecision, outcome: AuditOutcome, risk: AuditRisk, reason: string | null, requestId: string | null, clientAddress: string | null, inputDigest: string | null, prevHash: string, entryHash: string }> } };
+export type AuditLogQuery = { auditLog: { totalCount: number, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, nodes: Array<{ id: string, chain: string, sequence: number, time: string, actor: string, action: string, target: string | null, decision: AuditDecision, outcome: AuditOutcome, risk: AuditRisk, reason: string | null, requestId: string | null, clientAddress: string | null, inputDigest: string | null, prevHash: string, entryHash: string, targetNode:
+        | { __typename: 'ApiKey', name: string, prefix: string, id: string }
+        | { __typename: 'AuditCheckpoint', id: string }
+        | { __typename: 'AuditEntry', id: string }
+        | { __typename: 'Budget', name: string, id: string }
+        | { __typename: 'Install', id: string, package: { id: string, fullName: string } | null }
+        | { __typename: 'Invitation', id: string, invitedEmail: string }
+        | { __typename: 'Invoice', id: string, invoiceNumber: string }
+        | { __typename: 'Membership', id: string, user: { id: string, displayName: string, email: string | null } | null }
+        | { __typename: 'Meter', key: string, name: string, id: string }
+        | { __typename: 'Organization', slug: string, name: string, id: string }
+        | { __typename: 'Package', fullName: string, id: string }
+        | { __typename: 'PackageVersion', version: string, id: string, package: { id: string, fullName: string } | null }
+        | { __typename: 'Plan', key: string, name: string, id: string }
+        | { __typename: 'PolicyVersion', id: string, policyNumber: number }
+        | { __typename: 'Publisher', namespace: string, displayName: string, id: string }
+        | { __typename: 'Role', name: string, id: string }
+        | { __typename: 'SigningIdentity', id: string }
+        | { __typename: 'TrustedIssuer', name: string, issuer: string, id: string }
+        | { __typename: 'User', displayName: string, email: string | null, id: string }
+       | null }> } };
 
 export type AuditCheckpointsQueryVariables = Exact<{
   platform?: boolean | null | undefined;
@@ -581,7 +601,27 @@ export type AuditInclusionProofQueryVariables = Exact<{
 }>;
 
 
-export type AuditInclusionProofQuery = { auditInclusionProof: { leafIndex: number, treeSize: number, hashes: Array<string>, entry: { id: string, chain: string, sequence: number, time: string, actor: string, action: string, target: string | null, decision: AuditDecision, outcome: AuditOutcome, risk: AuditRisk, reason: string | null, requestId: string | null, clientAddress: string | null, inputDigest: string | null, prevHash: string, entryHash: string }, checkpoint: { id: string, chain: string, size: number, rootHash: string, time: string, keyId: string, signature: string, statement: string } } };
+export type AuditInclusionProofQuery = { auditInclusionProof: { leafIndex: number, treeSize: number, hashes: Array<string>, entry: { id: string, chain: string, sequence: number, time: string, actor: string, action: string, target: string | null, decision: AuditDecision, outcome: AuditOutcome, risk: AuditRisk, reason: string | null, requestId: string | null, clientAddress: string | null, inputDigest: string | null, prevHash: string, entryHash: string, targetNode:
+        | { __typename: 'ApiKey', name: string, prefix: string, id: string }
+        | { __typename: 'AuditCheckpoint', id: string }
+        | { __typename: 'AuditEntry', id: string }
+        | { __typename: 'Budget', name: string, id: string }
+        | { __typename: 'Install', id: string, package: { id: string, fullName: string } | null }
+        | { __typename: 'Invitation', id: string, invitedEmail: string }
+        | { __typename: 'Invoice', id: string, invoiceNumber: string }
+        | { __typename: 'Membership', id: string, user: { id: string, displayName: string, email: string | null } | null }
+        | { __typename: 'Meter', key: string, name: string, id: string }
+        | { __typename: 'Organization', slug: string, name: string, id: string }
+        | { __typename: 'Package', fullName: string, id: string }
+        | { __typename: 'PackageVersion', version: string, id: string, package: { id: string, fullName: string } | null }
+        | { __typename: 'Plan', key: string, name: string, id: string }
+        | { __typename: 'PolicyVersion', id: string, policyNumber: number }
+        | { __typename: 'Publisher', namespace: string, displayName: string, id: string }
+        | { __typename: 'Role', name: string, id: string }
+        | { __typename: 'SigningIdentity', id: string }
+        | { __typename: 'TrustedIssuer', name: string, issuer: string, id: string }
+        | { __typename: 'User', displayName: string, email: string | null, id: string }
+       | null }, checkpoint: { id: string, chain: string, size: number, rootHash: string, time: string, keyId: string, signature: string, statement: string } } };
 
 export type AuditConsistencyProofQueryVariables = Exact<{
   fromCheckpoint: string | number;
@@ -805,7 +845,87 @@ export type InvoiceFieldsFragment = { id: string, number: string, status: Invoic
 
 export type BudgetFieldsFragment = { id: string, name: string, target: BudgetTarget, threshold: string, hardLimit: boolean, createdAt: string, meter: { id: string, key: string, name: string, unit: string, aggregation: MeterAggregation, property: string | null, filter: unknown, builtin: boolean } | null, alerts: Array<{ period: string, value: string, threshold: string, occurredAt: string }> };
 
-export type AuditEntryFieldsFragment = { id: string, chain: string, sequence: number, time: string, actor: string, action: string, target: string | null, decision: AuditDecision, outcome: AuditOutcome, risk: AuditRisk, reason: string | null, requestId: string | null, clientAddress: string | null, inputDigest: string | null, prevHash: string, entryHash: string };
+export type AuditEntryFieldsFragment = { id: string, chain: string, sequence: number, time: string, actor: string, action: string, target: string | null, decision: AuditDecision, outcome: AuditOutcome, risk: AuditRisk, reason: string | null, requestId: string | null, clientAddress: string | null, inputDigest: string | null, prevHash: string, entryHash: string, targetNode:
+    | { __typename: 'ApiKey', name: string, prefix: string, id: string }
+    | { __typename: 'AuditCheckpoint', id: string }
+    | { __typename: 'AuditEntry', id: string }
+    | { __typename: 'Budget', name: string, id: string }
+    | { __typename: 'Install', id: string, package: { id: string, fullName: string } | null }
+    | { __typename: 'Invitation', id: string, invitedEmail: string }
+    | { __typename: 'Invoice', id: string, invoiceNumber: string }
+    | { __typename: 'Membership', id: string, user: { id: string, displayName: string, email: string | null } | null }
+    | { __typename: 'Meter', key: string, name: string, id: string }
+    | { __typename: 'Organization', slug: string, name: string, id: string }
+    | { __typename: 'Package', fullName: string, id: string }
+    | { __typename: 'PackageVersion', version: string, id: string, package: { id: string, fullName: string } | null }
+    | { __typename: 'Plan', key: string, name: string, id: string }
+    | { __typename: 'PolicyVersion', id: string, policyNumber: number }
+    | { __typename: 'Publisher', namespace: string, displayName: string, id: string }
+    | { __typename: 'Role', name: string, id: string }
+    | { __typename: 'SigningIdentity', id: string }
+    | { __typename: 'TrustedIssuer', name: string, issuer: string, id: string }
+    | { __typename: 'User', displayName: string, email: string | null, id: string }
+   | null };
+
+type AuditTargetFields_ApiKey_Fragment = { __typename: 'ApiKey', name: string, prefix: string, id: string };
+
+type AuditTargetFields_AuditCheckpoint_Fragment = { __typename: 'AuditCheckpoint', id: string };
+
+type AuditTargetFields_AuditEntry_Fragment = { __typename: 'AuditEntry', id: string };
+
+type AuditTargetFields_Budget_Fragment = { __typename: 'Budget', name: string, id: string };
+
+type AuditTargetFields_Install_Fragment = { __typename: 'Install', id: string, package: { id: string, fullName: string } | null };
+
+type AuditTargetFields_Invitation_Fragment = { __typename: 'Invitation', id: string, invitedEmail: string };
+
+type AuditTargetFields_Invoice_Fragment = { __typename: 'Invoice', id: string, invoiceNumber: string };
+
+type AuditTargetFields_Membership_Fragment = { __typename: 'Membership', id: string, user: { id: string, displayName: string, email: string | null } | null };
+
+type AuditTargetFields_Meter_Fragment = { __typename: 'Meter', key: string, name: string, id: string };
+
+type AuditTargetFields_Organization_Fragment = { __typename: 'Organization', slug: string, name: string, id: string };
+
+type AuditTargetFields_Package_Fragment = { __typename: 'Package', fullName: string, id: string };
+
+type AuditTargetFields_PackageVersion_Fragment = { __typename: 'PackageVersion', version: string, id: string, package: { id: string, fullName: string } | null };
+
+type AuditTargetFields_Plan_Fragment = { __typename: 'Plan', key: string, name: string, id: string };
+
+type AuditTargetFields_PolicyVersion_Fragment = { __typename: 'PolicyVersion', id: string, policyNumber: number };
+
+type AuditTargetFields_Publisher_Fragment = { __typename: 'Publisher', namespace: string, displayName: string, id: string };
+
+type AuditTargetFields_Role_Fragment = { __typename: 'Role', name: string, id: string };
+
+type AuditTargetFields_SigningIdentity_Fragment = { __typename: 'SigningIdentity', id: string };
+
+type AuditTargetFields_TrustedIssuer_Fragment = { __typename: 'TrustedIssuer', name: string, issuer: string, id: string };
+
+type AuditTargetFields_User_Fragment = { __typename: 'User', displayName: string, email: string | null, id: string };
+
+export type AuditTargetFieldsFragment =
+  | AuditTargetFields_ApiKey_Fragment
+  | AuditTargetFields_AuditCheckpoint_Fragment
+  | AuditTargetFields_AuditEntry_Fragment
+  | AuditTargetFields_Budget_Fragment
+  | AuditTargetFields_Install_Fragment
+  | AuditTargetFields_Invitation_Fragment
+  | AuditTargetFields_Invoice_Fragment
+  | AuditTargetFields_Membership_Fragment
+  | AuditTargetFields_Meter_Fragment
+  | AuditTargetFields_Organization_Fragment
+  | AuditTargetFields_Package_Fragment
+  | AuditTargetFields_PackageVersion_Fragment
+  | AuditTargetFields_Plan_Fragment
+  | AuditTargetFields_PolicyVersion_Fragment
+  | AuditTargetFields_Publisher_Fragment
+  | AuditTargetFields_Role_Fragment
+  | AuditTargetFields_SigningIdentity_Fragment
+  | AuditTargetFields_TrustedIssuer_Fragment
+  | AuditTargetFields_User_Fragment
+;
 
 export type AuditCheckpointFieldsFragment = { id: string, chain: string, size: number, rootHash: string, time: string, keyId: string, signature: string, statement: string };
 
@@ -893,7 +1013,27 @@ export type AuditEventsSubscriptionVariables = Exact<{
 }>;
 
 
-export type AuditEventsSubscription = { auditEvents: { id: string, chain: string, sequence: number, time: string, actor: string, action: string, target: string | null, decision: AuditDecision, outcome: AuditOutcome, risk: AuditRisk, reason: string | null, requestId: string | null, clientAddress: string | null, inputDigest: string | null, prevHash: string, entryHash: string } };
+export type AuditEventsSubscription = { auditEvents: { id: string, chain: string, sequence: number, time: string, actor: string, action: string, target: string | null, decision: AuditDecision, outcome: AuditOutcome, risk: AuditRisk, reason: string | null, requestId: string | null, clientAddress: string | null, inputDigest: string | null, prevHash: string, entryHash: string, targetNode:
+      | { __typename: 'ApiKey', name: string, prefix: string, id: string }
+      | { __typename: 'AuditCheckpoint', id: string }
+      | { __typename: 'AuditEntry', id: string }
+      | { __typename: 'Budget', name: string, id: string }
+      | { __typename: 'Install', id: string, package: { id: string, fullName: string } | null }
+      | { __typename: 'Invitation', id: string, invitedEmail: string }
+      | { __typename: 'Invoice', id: string, invoiceNumber: string }
+      | { __typename: 'Membership', id: string, user: { id: string, displayName: string, email: string | null } | null }
+      | { __typename: 'Meter', key: string, name: string, id: string }
+      | { __typename: 'Organization', slug: string, name: string, id: string }
+      | { __typename: 'Package', fullName: string, id: string }
+      | { __typename: 'PackageVersion', version: string, id: string, package: { id: string, fullName: string } | null }
+      | { __typename: 'Plan', key: string, name: string, id: string }
+      | { __typename: 'PolicyVersion', id: string, policyNumber: number }
+      | { __typename: 'Publisher', namespace: string, displayName: string, id: string }
+      | { __typename: 'Role', name: string, id: string }
+      | { __typename: 'SigningIdentity', id: string }
+      | { __typename: 'TrustedIssuer', name: string, issuer: string, id: string }
+      | { __typename: 'User', displayName: string, email: string | null, id: string }
+     | null } };
 
 export type UploadTicketFieldsFragment = { uploadId: string, url: string, method: string, expiresAt: string };
 
@@ -1697,6 +1837,78 @@ fragment InvoiceLineFields on InvoiceLine {
     title
   }
 }`, {"fragmentName":"InvoiceFields"}) as unknown as TypedDocumentString<InvoiceFieldsFragment, unknown>;
+export const AuditTargetFieldsFragmentDoc = new TypedDocumentString(`
+    fragment AuditTargetFields on Node {
+  __typename
+  id
+  ... on Organization {
+    slug
+    name
+  }
+  ... on User {
+    displayName
+    email
+  }
+  ... on Membership {
+    user {
+      id
+      displayName
+      email
+    }
+  }
+  ... on ApiKey {
+    name
+    prefix
+  }
+  ... on Invitation {
+    invitedEmail: email
+  }
+  ... on Role {
+    name
+  }
+  ... on PolicyVersion {
+    policyNumber: number
+  }
+  ... on Publisher {
+    namespace
+    displayName
+  }
+  ... on Package {
+    fullName
+  }
+  ... on PackageVersion {
+    version
+    package {
+      id
+      fullName
+    }
+  }
+  ... on Install {
+    package {
+      id
+      fullName
+    }
+  }
+  ... on Meter {
+    key
+    name
+  }
+  ... on Plan {
+    key
+    name
+  }
+  ... on Invoice {
+    invoiceNumber: number
+  }
+  ... on Budget {
+    name
+  }
+  ... on TrustedIssuer {
+    name
+    issuer
+  }
+}
+    `, {"fragmentName":"AuditTargetFields"}) as unknown as TypedDocumentString<AuditTargetFieldsFragment, unknown>;
 export const AuditEntryFieldsFragmentDoc = new TypedDocumentString(`
     fragment AuditEntryFields on AuditEntry {
   id
@@ -1715,8 +1927,80 @@ export const AuditEntryFieldsFragmentDoc = new TypedDocumentString(`
   inputDigest
   prevHash
   entryHash
+  targetNode {
+    ...AuditTargetFields
+  }
 }
-    `, {"fragmentName":"AuditEntryFields"}) as unknown as TypedDocumentString<AuditEntryFieldsFragment, unknown>;
+    fragment AuditTargetFields on Node {
+  __typename
+  id
+  ... on Organization {
+    slug
+    name
+  }
+  ... on User {
+    displayName
+    email
+  }
+  ... on Membership {
+    user {
+      id
+      displayName
+      email
+    }
+  }
+  ... on ApiKey {
+    name
+    prefix
+  }
+  ... on Invitation {
+    invitedEmail: email
+  }
+  ... on Role {
+    name
+  }
+  ... on PolicyVersion {
+    policyNumber: number
+  }
+  ... on Publisher {
+    namespace
+    displayName
+  }
+  ... on Package {
+    fullName
+  }
+  ... on PackageVersion {
+    version
+    package {
+      id
+      fullName
+    }
+  }
+  ... on Install {
+    package {
+      id
+      fullName
+    }
+  }
+  ... on Meter {
+    key
+    name
+  }
+  ... on Plan {
+    key
+    name
+  }
+  ... on Invoice {
+    invoiceNumber: number
+  }
+  ... on Budget {
+    name
+  }
+  ... on TrustedIssuer {
+    name
+    issuer
+  }
+}`, {"fragmentName":"AuditEntryFields"}) as unknown as TypedDocumentString<AuditEntryFieldsFragment, unknown>;
 export const TrustedIssuerFieldsFragmentDoc = new TypedDocumentString(`
     fragment TrustedIssuerFields on TrustedIssuer {
   id
@@ -2349,6 +2633,79 @@ fragment AuditEntryFields on AuditEntry {
   inputDigest
   prevHash
   entryHash
+  targetNode {
+    ...AuditTargetFields
+  }
+}
+fragment AuditTargetFields on Node {
+  __typename
+  id
+  ... on Organization {
+    slug
+    name
+  }
+  ... on User {
+    displayName
+    email
+  }
+  ... on Membership {
+    user {
+      id
+      displayName
+      email
+    }
+  }
+  ... on ApiKey {
+    name
+    prefix
+  }
+  ... on Invitation {
+    invitedEmail: email
+  }
+  ... on Role {
+    name
+  }
+  ... on PolicyVersion {
+    policyNumber: number
+  }
+  ... on Publisher {
+    namespace
+    displayName
+  }
+  ... on Package {
+    fullName
+  }
+  ... on PackageVersion {
+    version
+    package {
+      id
+      fullName
+    }
+  }
+  ... on Install {
+    package {
+      id
+      fullName
+    }
+  }
+  ... on Meter {
+    key
+    name
+  }
+  ... on Plan {
+    key
+    name
+  }
+  ... on Invoice {
+    invoiceNumber: number
+  }
+  ... on Budget {
+    name
+  }
+  ... on TrustedIssuer {
+    name
+    issuer
+  }
 }`) as unknown as TypedDocumentString<AuditLogQuery, AuditLogQueryVariables>;
 export const AuditCheckpointsDocument = new TypedDocumentString(`
     query AuditCheckpoints($platform: Boolean, $limit: Int) {
@@ -2397,6 +2754,79 @@ export const AuditInclusionProofDocument = new TypedDocumentString(`
   inputDigest
   prevHash
   entryHash
+  targetNode {
+    ...AuditTargetFields
+  }
+}
+fragment AuditTargetFields on Node {
+  __typename
+  id
+  ... on Organization {
+    slug
+    name
+  }
+  ... on User {
+    displayName
+    email
+  }
+  ... on Membership {
+    user {
+      id
+      displayName
+      email
+    }
+  }
+  ... on ApiKey {
+    name
+    prefix
+  }
+  ... on Invitation {
+    invitedEmail: email
+  }
+  ... on Role {
+    name
+  }
+  ... on PolicyVersion {
+    policyNumber: number
+  }
+  ... on Publisher {
+    namespace
+    displayName
+  }
+  ... on Package {
+    fullName
+  }
+  ... on PackageVersion {
+    version
+    package {
+      id
+      fullName
+    }
+  }
+  ... on Install {
+    package {
+      id
+      fullName
+    }
+  }
+  ... on Meter {
+    key
+    name
+  }
+  ... on Plan {
+    key
+    name
+  }
+  ... on Invoice {
+    invoiceNumber: number
+  }
+  ... on Budget {
+    name
+  }
+  ... on TrustedIssuer {
+    name
+    issuer
+  }
 }
 fragment AuditCheckpointFields on AuditCheckpoint {
   id
@@ -4186,6 +4616,79 @@ export const AuditEventsDocument = new TypedDocumentString(`
   inputDigest
   prevHash
   entryHash
+  targetNode {
+    ...AuditTargetFields
+  }
+}
+fragment AuditTargetFields on Node {
+  __typename
+  id
+  ... on Organization {
+    slug
+    name
+  }
+  ... on User {
+    displayName
+    email
+  }
+  ... on Membership {
+    user {
+      id
+      displayName
+      email
+    }
+  }
+  ... on ApiKey {
+    name
+    prefix
+  }
+  ... on Invitation {
+    invitedEmail: email
+  }
+  ... on Role {
+    name
+  }
+  ... on PolicyVersion {
+    policyNumber: number
+  }
+  ... on Publisher {
+    namespace
+    displayName
+  }
+  ... on Package {
+    fullName
+  }
+  ... on PackageVersion {
+    version
+    package {
+      id
+      fullName
+    }
+  }
+  ... on Install {
+    package {
+      id
+      fullName
+    }
+  }
+  ... on Meter {
+    key
+    name
+  }
+  ... on Plan {
+    key
+    name
+  }
+  ... on Invoice {
+    invoiceNumber: number
+  }
+  ... on Budget {
+    name
+  }
+  ... on TrustedIssuer {
+    name
+    issuer
+  }
 }`) as unknown as TypedDocumentString<AuditEventsSubscription, AuditEventsSubscriptionVariables>;
 export const MarketplacePackagesDocument = new TypedDocumentString(`
     query MarketplacePackages($query: String, $filter: CatalogFilter, $sort: CatalogSort, $first: Int, $after: String) {

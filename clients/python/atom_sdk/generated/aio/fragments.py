@@ -1,6 +1,6 @@
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Optional
+from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import Field
 
@@ -68,6 +68,157 @@ class AuditEntryFields(BaseModel):
     input_digest: Optional[str] = Field(alias="inputDigest")
     prev_hash: str = Field(alias="prevHash")
     entry_hash: str = Field(alias="entryHash")
+    target_node: Optional[
+        Annotated[
+            Union[
+                "AuditEntryFieldsTargetNodeNode",
+                "AuditEntryFieldsTargetNodeApiKey",
+                "AuditEntryFieldsTargetNodeBudget",
+                "AuditEntryFieldsTargetNodeInstall",
+                "AuditEntryFieldsTargetNodeInvitation",
+                "AuditEntryFieldsTargetNodeInvoice",
+                "AuditEntryFieldsTargetNodeMembership",
+                "AuditEntryFieldsTargetNodeMeter",
+                "AuditEntryFieldsTargetNodeOrganization",
+                "AuditEntryFieldsTargetNodePackage",
+                "AuditEntryFieldsTargetNodePackageVersion",
+                "AuditEntryFieldsTargetNodePlan",
+                "AuditEntryFieldsTargetNodePolicyVersion",
+                "AuditEntryFieldsTargetNodePublisher",
+                "AuditEntryFieldsTargetNodeRole",
+                "AuditEntryFieldsTargetNodeTrustedIssuer",
+                "AuditEntryFieldsTargetNodeUser",
+            ],
+            Field(discriminator="typename__"),
+        ]
+    ] = Field(alias="targetNode")
+
+
+class AuditEntryFieldsTargetNodeNode(BaseModel):
+    typename__: Literal["AuditCheckpoint", "AuditEntry", "Node", "SigningIdentity"] = (
+        Field(alias="__typename")
+    )
+    id: str
+
+
+class AuditEntryFieldsTargetNodeApiKey(BaseModel):
+    typename__: Literal["ApiKey"] = Field(alias="__typename")
+    id: str
+    name: str
+    prefix: str
+
+
+class AuditEntryFieldsTargetNodeBudget(BaseModel):
+    typename__: Literal["Budget"] = Field(alias="__typename")
+    id: str
+    name: str
+
+
+class AuditEntryFieldsTargetNodeInstall(BaseModel):
+    typename__: Literal["Install"] = Field(alias="__typename")
+    id: str
+    package: Optional["AuditEntryFieldsTargetNodeInstallPackage"]
+
+
+class AuditEntryFieldsTargetNodeInstallPackage(BaseModel):
+    id: str
+    full_name: str = Field(alias="fullName")
+
+
+class AuditEntryFieldsTargetNodeInvitation(BaseModel):
+    typename__: Literal["Invitation"] = Field(alias="__typename")
+    id: str
+    invited_email: str = Field(alias="invitedEmail")
+
+
+class AuditEntryFieldsTargetNodeInvoice(BaseModel):
+    typename__: Literal["Invoice"] = Field(alias="__typename")
+    id: str
+    invoice_number: str = Field(alias="invoiceNumber")
+
+
+class AuditEntryFieldsTargetNodeMembership(BaseModel):
+    typename__: Literal["Membership"] = Field(alias="__typename")
+    id: str
+    user: Optional["AuditEntryFieldsTargetNodeMembershipUser"]
+
+
+class AuditEntryFieldsTargetNodeMembershipUser(BaseModel):
+    id: str
+    display_name: str = Field(alias="displayName")
+    email: Optional[str]
+
+
+class AuditEntryFieldsTargetNodeMeter(BaseModel):
+    typename__: Literal["Meter"] = Field(alias="__typename")
+    id: str
+    key: str
+    name: str
+
+
+class AuditEntryFieldsTargetNodeOrganization(BaseModel):
+    typename__: Literal["Organization"] = Field(alias="__typename")
+    id: str
+    slug: str
+    name: str
+
+
+class AuditEntryFieldsTargetNodePackage(BaseModel):
+    typename__: Literal["Package"] = Field(alias="__typename")
+    id: str
+    full_name: str = Field(alias="fullName")
+
+
+class AuditEntryFieldsTargetNodePackageVersion(BaseModel):
+    typename__: Literal["PackageVersion"] = Field(alias="__typename")
+    id: str
+    version: str
+    package: Optional["AuditEntryFieldsTargetNodePackageVersionPackage"]
+
+
+class AuditEntryFieldsTargetNodePackageVersionPackage(BaseModel):
+    id: str
+    full_name: str = Field(alias="fullName")
+
+
+class AuditEntryFieldsTargetNodePlan(BaseModel):
+    typename__: Literal["Plan"] = Field(alias="__typename")
+    id: str
+    key: str
+    name: str
+
+
+class AuditEntryFieldsTargetNodePolicyVersion(BaseModel):
+    typename__: Literal["PolicyVersion"] = Field(alias="__typename")
+    id: str
+    policy_number: int = Field(alias="policyNumber")
+
+
+class AuditEntryFieldsTargetNodePublisher(BaseModel):
+    typename__: Literal["Publisher"] = Field(alias="__typename")
+    id: str
+    namespace: str
+    display_name: str = Field(alias="displayName")
+
+
+class AuditEntryFieldsTargetNodeRole(BaseModel):
+    typename__: Literal["Role"] = Field(alias="__typename")
+    id: str
+    name: str
+
+
+class AuditEntryFieldsTargetNodeTrustedIssuer(BaseModel):
+    typename__: Literal["TrustedIssuer"] = Field(alias="__typename")
+    id: str
+    name: str
+    issuer: str
+
+
+class AuditEntryFieldsTargetNodeUser(BaseModel):
+    typename__: Literal["User"] = Field(alias="__typename")
+    id: str
+    display_name: str = Field(alias="displayName")
+    email: Optional[str]
 
 
 class AuditErrorFields(BaseModel):

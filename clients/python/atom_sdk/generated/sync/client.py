@@ -178,6 +178,80 @@ class AtomGraphQLClient(BaseClient):
               inputDigest
               prevHash
               entryHash
+              targetNode {
+                ...AuditTargetFields
+              }
+            }
+
+            fragment AuditTargetFields on Node {
+              __typename
+              id
+              ... on Organization {
+                slug
+                name
+              }
+              ... on User {
+                displayName
+                email
+              }
+              ... on Membership {
+                user {
+                  id
+                  displayName
+                  email
+                }
+              }
+              ... on ApiKey {
+                name
+                prefix
+              }
+              ... on Invitation {
+                invitedEmail: email
+              }
+              ... on Role {
+                name
+              }
+              ... on PolicyVersion {
+                policyNumber: number
+              }
+              ... on Publisher {
+                namespace
+                displayName
+              }
+              ... on Package {
+                fullName
+              }
+              ... on PackageVersion {
+                version
+                package {
+                  id
+                  fullName
+                }
+              }
+              ... on Install {
+                package {
+                  id
+                  fullName
+                }
+              }
+              ... on Meter {
+                key
+                name
+              }
+              ... on Plan {
+                key
+                name
+              }
+              ... on Invoice {
+                invoiceNumber: number
+              }
+              ... on Budget {
+                name
+              }
+              ... on TrustedIssuer {
+                name
+                issuer
+              }
             }
 
             fragment PageInfoFields on PageInfo {
@@ -280,6 +354,80 @@ class AtomGraphQLClient(BaseClient):
               inputDigest
               prevHash
               entryHash
+              targetNode {
+                ...AuditTargetFields
+              }
+            }
+
+            fragment AuditTargetFields on Node {
+              __typename
+              id
+              ... on Organization {
+                slug
+                name
+              }
+              ... on User {
+                displayName
+                email
+              }
+              ... on Membership {
+                user {
+                  id
+                  displayName
+                  email
+                }
+              }
+              ... on ApiKey {
+                name
+                prefix
+              }
+              ... on Invitation {
+                invitedEmail: email
+              }
+              ... on Role {
+                name
+              }
+              ... on PolicyVersion {
+                policyNumber: number
+              }
+              ... on Publisher {
+                namespace
+                displayName
+              }
+              ... on Package {
+                fullName
+              }
+              ... on PackageVersion {
+                version
+                package {
+                  id
+                  fullName
+                }
+              }
+              ... on Install {
+                package {
+                  id
+                  fullName
+                }
+              }
+              ... on Meter {
+                key
+                name
+              }
+              ... on Plan {
+                key
+                name
+              }
+              ... on Invoice {
+                invoiceNumber: number
+              }
+              ... on Budget {
+                name
+              }
+              ... on TrustedIssuer {
+                name
+                issuer
+              }
             }
             """)
         variables: dict[str, object] = {"entryId": entry_id, "checkpoint": checkpoint}
