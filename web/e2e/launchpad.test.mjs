@@ -369,6 +369,9 @@ step("an audit entry arrives live", async () => {
   const created = owner.getByRole("row").filter({ has: owner.getByRole("cell", { name: "createApiKey" }) }).first();
   const actor = created.getByTitle(/\(user:[0-9a-f-]{36}\)$/);
   assert.equal(await actor.innerText(), state.consumerEmail);
+  // So is the target: the key by its name, its global ID in the tooltip.
+  const target = created.getByTitle(/^API key \(.+\)$/);
+  assert.match(await target.innerText(), new RegExp(`^API key audit-${run} \\(`));
   await accessible(owner, "audit page");
   await screenshot(owner, "audit");
   await owner.getByLabel("Actor").fill(state.consumerEmail);

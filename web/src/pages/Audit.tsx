@@ -11,6 +11,7 @@ import {
   type AuditRisk,
 } from "@atom-cloud/sdk";
 import { useState, type FormEvent } from "react";
+import { Link } from "react-router-dom";
 import { Badge, ErrorState, LiveBadge, Loaded, SelectField, TextField } from "../components/ui";
 import { actorFilter, type ActorName } from "../lib/actors";
 import { useActorNames } from "../lib/members";
@@ -18,6 +19,7 @@ import { errorMessage } from "../lib/errors";
 import { plural } from "../lib/format";
 import { useLive, useLoad } from "../lib/hooks";
 import { useSession } from "../lib/session";
+import { targetLabel } from "../lib/targets";
 
 const RISKS: AuditRisk[] = ["NONE", "LOW", "MEDIUM", "HIGH", "CRITICAL"];
 
@@ -25,12 +27,12 @@ function riskTone(risk: AuditRisk): "good" | "bad" | "warn" | "neutral" {
   return risk === "HIGH" || risk === "CRITICAL" ? "bad" : risk === "MEDIUM" ? "warn" : "neutral";
 }
 
-/** Merge live entries into the list, newest first, each entry once. */
 /** The highest sequence number among `entries` (0: none). */
 export function newestSequence(entries: ReadonlyArray<{ sequence: number }>): number {
   return entries.reduce((newest, entry) => Math.max(newest, entry.sequence), 0);
 }
 
+/** Merge live entries into the list, newest first, each entry once. */
 export function mergeEntries(current: AuditEntryFieldsFragment[], incoming: AuditEntryFieldsFragment[], limit = 200): AuditEntryFieldsFragment[] {
   const seen = new Set(current.map((entry) => entry.id));
   const fresh = incoming.filter((entry) => !seen.has(entry.id));
@@ -74,6 +76,20 @@ function Actor({ actor, names }: { actor: string; names: ReadonlyMap<string, Act
   const name = names.get(actor);
   if (!name) return <>{actor}</>;
   return <span title={`${name.displayName} (${actor})`}>{name.email ?? name.displayName}</span>;
+}
+
+/** The object acted on, by name (its global ID in the tooltip); the raw ID when the server found
+ * nothing the reader may see under it. */
+function Target({ entry }: { entry: AuditEntryFieldsFragment }) {
+  if (entry.target === null) return null;
+  const label = targetLabel(entry.targetNode);
+  if (label === null) return <span className="id">{entry.target}</span>;
+  const title = `${label.kind} (${entry.target})`;
+  return (
+    <span title={title}>
+      <span className="muted">{label.kind}</span> {label.href ? <Link to={label.href}>{label.name}</Link> : label.name}
+    </span>
+  );
 }
 
 export function AuditPage() {
@@ -157,7 +173,7 @@ export function AuditPage() {
                 <td>{new Date(entry.time).toLocaleTimeString()}</td>
                 <td><Actor actor={entry.actor} names={names} /></td>
                 <td><code>{entry.action}</code></td>
-                <td className="id">{entry.target}</td>
+                <td><Target entry={entry} /></td>
                 <td>{entry.decision} / {entry.outcome}{entry.reason ? ` (${entry.reason})` : ""}</td>
                 <td><Badge tone={riskTone(entry.risk)}>{entry.risk}</Badge></td>
               </tr>

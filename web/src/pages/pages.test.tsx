@@ -34,7 +34,7 @@ describe("sign-up form", () => {
 
 describe("audit stream", () => {
   const entry = (id: string, sequence: number) => ({
-    id, sequence, chain: "c", time: "2026-12-05T10:00:00Z", actor: "u", action: "auth.login", target: null,
+    id, sequence, chain: "c", time: "2026-12-05T10:00:00Z", actor: "u", action: "auth.login", target: null, targetNode: null,
     decision: "ALLOW" as const, outcome: "SUCCEEDED" as const, risk: "LOW" as const, reason: null, requestId: null,
     clientAddress: null, inputDigest: null, prevHash: "", entryHash: "",
   });
