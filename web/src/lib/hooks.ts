@@ -1,6 +1,8 @@
-/** Data hooks: a request with its loading and error states, and a live subscription. */
+/** Data hooks: a request with its loading and error states, a connection read page by page, and a
+ * live subscription. */
 import type { AtomSubscription } from "@atom-cloud/sdk";
 import { useCallback, useEffect, useRef, useState, type DependencyList } from "react";
+import { Pager } from "./pager";
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -90,4 +92,62 @@ export function useReloadAfter(signal: number, reload: () => void, quietMs = 100
     const timer = setTimeout(reload, quietMs);
     return () => clearTimeout(timer);
   }, [signal, reload, quietMs]);
+}
+
+/** One page of a connection as `usePagedList` needs it: its nodes, the list's size, the cursor to go
+ * on from (forward `endCursor`, backward `startCursor`) and whether a page follows that way. */
+export interface ListPage<T> {
+  nodes: T[];
+  totalCount: number;
+  cursor: string | null;
+  more: boolean;
+}
+
+export interface PagedList<T> {
+  items: T[];
+  total: number | null;
+  hasMore: boolean;
+  loading: boolean;
+  error: unknown;
+  /** The first page again (`reset`: a new search), or the next one (nothing while one is in flight
+   * or after the last). */
+  load(reset: boolean): Promise<void>;
+}
+
+/** A connection read a page at a time through a `Pager`, from its first page whenever `deps` change;
+ * an answer to a request made before the latest reset is dropped. */
+export function usePagedList<T>(fetchPage: (cursor: string | null) => Promise<ListPage<T>>, deps: DependencyList): PagedList<T> {
+  const [items, setItems] = useState<T[]>([]);
+  const [total, setTotal] = useState<number | null>(null);
+  const [hasMore, setHasMore] = useState(false);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<unknown>(null);
+  const pager = useRef(new Pager());
+  const load = useCallback(
+    async (reset: boolean) => {
+      const ticket = reset ? pager.current.restart() : pager.current.next();
+      if (ticket === null) return;
+      if (reset) setItems([]);
+      setLoading(true);
+      try {
+        const page = await fetchPage(ticket.cursor);
+        if (!pager.current.arrived(ticket, page.cursor, page.more)) return;
+        setItems((previous) => (ticket.reset ? page.nodes : [...previous, ...page.nodes]));
+        setTotal(page.totalCount);
+        setHasMore(pager.current.hasMore);
+        setError(null);
+        setLoading(false);
+      } catch (reason) {
+        if (!pager.current.failed(ticket)) return;
+        setError(reason);
+        setLoading(false);
+      }
+    },
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    deps,
+  );
+  useEffect(() => {
+    void load(true);
+  }, [load]);
+  return { items, total, hasMore, loading, error, load };
 }

@@ -1,11 +1,11 @@
 // The catalog: search, filters, sorting, and infinite scroll over the marketplacePackages connection.
-import { MarketplacePackagesDocument, type CatalogSort, type PackageFieldsFragment, type PricingModel } from "@atom-cloud/sdk";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { MarketplacePackagesDocument, type CatalogSort, type PricingModel } from "@atom-cloud/sdk";
+import { useEffect, useRef, useState } from "react";
 import { Link } from "react-router-dom";
 import { Badge, ErrorState, Loading, SelectField, TextField } from "../components/ui";
 import { useSession } from "../lib/session";
 import { plural } from "../lib/format";
-import { Pager } from "../lib/pager";
+import { usePagedList } from "../lib/hooks";
 
 const PAGE_SIZE = 20;
 
@@ -22,54 +22,23 @@ export function MarketplacePage() {
   const { client } = useSession();
   const [filters, setFilters] = useState<Filters>({ query: "", tag: "", publisher: "", pricing: "", verified: false, sort: "NEWEST" });
   const [applied, setApplied] = useState(filters);
-  const [items, setItems] = useState<PackageFieldsFragment[]>([]);
-  const [total, setTotal] = useState<number | null>(null);
-  const [hasMore, setHasMore] = useState(false);
-  const [loading, setLoading] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const pager = useRef(new Pager());
   const sentinel = useRef<HTMLDivElement>(null);
-
-  /** The first page of the applied search (`reset`) or its next one; a next page asked while a
-   * page is in flight, or after the last, is not asked. */
-  const load = useCallback(
-    async (reset: boolean) => {
-      const ticket = reset ? pager.current.restart() : pager.current.next();
-      if (ticket === null) return;
-      if (reset) setItems([]);
-      setLoading(true);
-      try {
-        const { marketplacePackages } = await client.request(MarketplacePackagesDocument, {
-          query: applied.query || null,
-          filter: {
-            tags: applied.tag ? [applied.tag] : [],
-            publisher: applied.publisher || null,
-            pricing: applied.pricing || null,
-            verified: applied.verified,
-          },
-          sort: applied.sort,
-          first: PAGE_SIZE,
-          after: ticket.cursor,
-        });
-        const { endCursor, hasNextPage } = marketplacePackages.pageInfo;
-        if (!pager.current.arrived(ticket, endCursor ?? null, hasNextPage)) return;
-        setItems((previous) => (ticket.reset ? marketplacePackages.nodes : [...previous, ...marketplacePackages.nodes]));
-        setTotal(marketplacePackages.totalCount);
-        setHasMore(pager.current.hasMore);
-        setError(null);
-        setLoading(false);
-      } catch (reason) {
-        if (!pager.current.failed(ticket)) return;
-        setError(reason);
-        setLoading(false);
-      }
-    },
-    [client, applied],
-  );
-
-  useEffect(() => {
-    void load(true);
-  }, [load]);
+  const { items, total, hasMore, loading, error, load } = usePagedList(async (after) => {
+    const { marketplacePackages } = await client.request(MarketplacePackagesDocument, {
+      query: applied.query || null,
+      filter: {
+        tags: applied.tag ? [applied.tag] : [],
+        publisher: applied.publisher || null,
+        pricing: applied.pricing || null,
+        verified: applied.verified,
+      },
+      sort: applied.sort,
+      first: PAGE_SIZE,
+      after,
+    });
+    const { endCursor, hasNextPage } = marketplacePackages.pageInfo;
+    return { nodes: marketplacePackages.nodes, totalCount: marketplacePackages.totalCount, cursor: endCursor ?? null, more: hasNextPage };
+  }, [client, applied]);
 
   // Infinite scroll: the next page when the end of the list comes into view. Observed anew after
   // each page (its first report says whether the end is still in view); the pager decides.

@@ -10,13 +10,12 @@ import {
   unwrap,
   type PackageVersionFieldsFragment,
 } from "@atom-cloud/sdk";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useState } from "react";
 import { useParams } from "react-router-dom";
 import { Findings } from "../components/Findings";
 import { Badge, ErrorState, Loaded, statusTone } from "../components/ui";
 import { errorMessage } from "../lib/errors";
-import { useLoad } from "../lib/hooks";
-import { Pager } from "../lib/pager";
+import { useLoad, usePagedList } from "../lib/hooks";
 import { useSession } from "../lib/session";
 import { plural } from "../lib/format";
 
@@ -85,41 +84,16 @@ export const VERSIONS_PAGE = 10;
  * pages are asked from the end (`last`, then `before` the oldest one shown). */
 function Versions({ fullName }: { fullName: string }) {
   const { client, signedIn } = useSession();
-  const [versions, setVersions] = useState<PackageVersionFieldsFragment[]>([]);
-  const [total, setTotal] = useState<number | null>(null);
-  const [hasOlder, setHasOlder] = useState(false);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(null);
-  const pager = useRef(new Pager());
-
-  const load = useCallback(
-    async (reset: boolean) => {
-      const ticket = reset ? pager.current.restart() : pager.current.next();
-      if (ticket === null) return;
-      if (reset) setVersions([]);
-      setLoading(true);
-      try {
-        const { package: found } = await client.request(PackageVersionsDocument, { fullName, last: VERSIONS_PAGE, before: ticket.cursor });
-        const page = found?.versions;
-        if (!pager.current.arrived(ticket, page?.pageInfo.startCursor ?? null, page?.pageInfo.hasPreviousPage ?? false)) return;
-        const newestFirst = [...(page?.nodes ?? [])].reverse();
-        setVersions((previous) => (ticket.reset ? newestFirst : [...previous, ...newestFirst]));
-        setTotal(page?.totalCount ?? 0);
-        setHasOlder(pager.current.hasMore);
-        setError(null);
-        setLoading(false);
-      } catch (reason) {
-        if (!pager.current.failed(ticket)) return;
-        setError(reason);
-        setLoading(false);
-      }
-    },
-    [client, fullName],
-  );
-
-  useEffect(() => {
-    void load(true);
-  }, [load]);
+  const { items: versions, total, hasMore: hasOlder, loading, error, load } = usePagedList(async (before) => {
+    const { package: found } = await client.request(PackageVersionsDocument, { fullName, last: VERSIONS_PAGE, before });
+    const page = found?.versions;
+    return {
+      nodes: [...(page?.nodes ?? [])].reverse(),
+      totalCount: page?.totalCount ?? 0,
+      cursor: page?.pageInfo.startCursor ?? null,
+      more: page?.pageInfo.hasPreviousPage ?? false,
+    };
+  }, [client, fullName]);
 
   return (
     <section aria-labelledby="versions-heading">
