@@ -20,6 +20,20 @@ subscription PackageStatus($packageId: ID!) {
   }
 }
 
+fragment SigningIdentityFields on SigningIdentity {
+  id
+  kind
+  name
+  issuer
+  identity
+  publicKey
+  keyAlgorithm
+  keyFingerprint
+  createdAt
+  revokedAt
+  revokedReason
+}
+
 fragment PackageFields on Package {
   id
   fullName
@@ -100,20 +114,6 @@ fragment PackageVersionFields on PackageVersion {
     reason
     createdAt
   }
-}
-
-fragment SigningIdentityFields on SigningIdentity {
-  id
-  kind
-  name
-  issuer
-  identity
-  publicKey
-  keyAlgorithm
-  keyFingerprint
-  createdAt
-  revokedAt
-  revokedReason
 }
 """
 
@@ -130,6 +130,20 @@ subscription MarketplaceActivity {
   }
 }
 
+fragment SigningIdentityFields on SigningIdentity {
+  id
+  kind
+  name
+  issuer
+  identity
+  publicKey
+  keyAlgorithm
+  keyFingerprint
+  createdAt
+  revokedAt
+  revokedReason
+}
+
 fragment PackageFields on Package {
   id
   fullName
@@ -210,20 +224,6 @@ fragment PackageVersionFields on PackageVersion {
     reason
     createdAt
   }
-}
-
-fragment SigningIdentityFields on SigningIdentity {
-  id
-  kind
-  name
-  issuer
-  identity
-  publicKey
-  keyAlgorithm
-  keyFingerprint
-  createdAt
-  revokedAt
-  revokedReason
 }
 """
 
@@ -270,6 +270,17 @@ subscription BudgetAlerts {
   }
 }
 
+fragment MeterFields on Meter {
+  id
+  key
+  name
+  unit
+  aggregation
+  property
+  filter
+  builtin
+}
+
 fragment BudgetFields on Budget {
   id
   name
@@ -286,17 +297,6 @@ fragment BudgetFields on Budget {
     threshold
     occurredAt
   }
-}
-
-fragment MeterFields on Meter {
-  id
-  key
-  name
-  unit
-  aggregation
-  property
-  filter
-  builtin
 }
 """
 
@@ -317,29 +317,9 @@ subscription InvoiceEvents {
   }
 }
 
-fragment InvoiceFields on Invoice {
-  id
-  number
-  status
+fragment MoneyFields on Money {
+  amount
   currency
-  period
-  periodStart
-  periodEnd
-  subtotal {
-    ...MoneyFields
-  }
-  total {
-    ...MoneyFields
-  }
-  finalizedAt
-  paidAt
-  voidedAt
-  voidReason
-  paymentFailedAt
-  stripeInvoiceId
-  lines {
-    ...InvoiceLineFields
-  }
 }
 
 fragment InvoiceLineFields on InvoiceLine {
@@ -367,9 +347,29 @@ fragment InvoiceLineFields on InvoiceLine {
   }
 }
 
-fragment MoneyFields on Money {
-  amount
+fragment InvoiceFields on Invoice {
+  id
+  number
+  status
   currency
+  period
+  periodStart
+  periodEnd
+  subtotal {
+    ...MoneyFields
+  }
+  total {
+    ...MoneyFields
+  }
+  finalizedAt
+  paidAt
+  voidedAt
+  voidReason
+  paymentFailedAt
+  stripeInvoiceId
+  lines {
+    ...InvoiceLineFields
+  }
 }
 """
 
