@@ -4,6 +4,7 @@
  * is gone, or when the reader may not see it (the page then shows the raw global ID).
  */
 import type { AuditTargetFieldsFragment } from "@atom-cloud/sdk";
+import { packagePath } from "./routes";
 
 export interface TargetLabel {
   /** What kind of object, e.g. "Package version". */
@@ -11,10 +12,6 @@ export interface TargetLabel {
   name: string;
   /** A Launchpad page of the object, if it has one. */
   href: string | null;
-}
-
-function packagePage(fullName: string): string {
-  return `/packages/${fullName.split("/").map(encodeURIComponent).join("/")}`;
 }
 
 export function targetLabel(node: AuditTargetFieldsFragment | null | undefined): TargetLabel | null {
@@ -37,13 +34,13 @@ export function targetLabel(node: AuditTargetFieldsFragment | null | undefined):
     case "Publisher":
       return { kind: "Publisher", name: node.namespace, href: null };
     case "Package":
-      return { kind: "Package", name: node.fullName, href: packagePage(node.fullName) };
+      return { kind: "Package", name: node.fullName, href: packagePath(node.fullName) };
     case "PackageVersion":
       return node.package
-        ? { kind: "Package version", name: `${node.package.fullName} v${node.version}`, href: packagePage(node.package.fullName) }
+        ? { kind: "Package version", name: `${node.package.fullName} v${node.version}`, href: packagePath(node.package.fullName) }
         : { kind: "Package version", name: `v${node.version}`, href: null };
     case "Install":
-      return node.package ? { kind: "Install", name: node.package.fullName, href: packagePage(node.package.fullName) } : null;
+      return node.package ? { kind: "Install", name: node.package.fullName, href: packagePath(node.package.fullName) } : null;
     case "Meter":
       return { kind: "Meter", name: node.key, href: null };
     case "Plan":

@@ -6,6 +6,7 @@ import { Badge, ErrorState, Loading, SelectField, TextField } from "../component
 import { useSession } from "../lib/session";
 import { plural } from "../lib/format";
 import { usePagedList } from "../lib/hooks";
+import { packagePath } from "../lib/routes";
 
 const PAGE_SIZE = 20;
 
@@ -94,7 +95,7 @@ export function MarketplacePage() {
         {items.map((pkg) => (
           <li key={pkg.id} className="card">
             <h2>
-              <Link to={`/packages/${pkg.fullName}`}>{pkg.title || pkg.fullName}</Link>
+              <Link to={packagePath(pkg.fullName)}>{pkg.title || pkg.fullName}</Link>
             </h2>
             <p className="muted">{pkg.fullName}</p>
             <p>{pkg.description}</p>

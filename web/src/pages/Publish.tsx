@@ -25,6 +25,7 @@ import { formErrors, NO_ERRORS, type FormErrors } from "../lib/errors";
 import { useLive, useLoad } from "../lib/hooks";
 import { useSession } from "../lib/session";
 import { putWithProgress } from "../lib/upload";
+import { packagePath } from "../lib/routes";
 
 function BecomePublisher({ done }: { done: () => void }) {
   const { client, viewer } = useSession();
@@ -366,7 +367,7 @@ export function PublishPage() {
                         const upload = version && status ? { version, status } : null;
                         return (
                           <li key={pkg.id}>
-                            <Link to={`/packages/${pkg.fullName}`}>{pkg.fullName}</Link>{" "}
+                            <Link to={packagePath(pkg.fullName)}>{pkg.fullName}</Link>{" "}
                             {pkg.latestVersion ? (
                               <Badge tone={statusTone(pkg.latestVersion.status)}>v{pkg.latestVersion.version} {pkg.latestVersion.status}</Badge>
                             ) : upload ? null : (
